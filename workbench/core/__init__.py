@@ -1,0 +1,60 @@
+"""The compute core: convolution, pooling and activations with PyTorch's semantics.
+
+Pure numpy + numba (no Qt, no OpenCV), usable from a notebook or a script. Inputs of
+any real dtype are converted once to float32 C-contiguous; outputs are float32.
+"""
+
+from workbench.core.activations import ACTIVATIONS, activate, leaky_relu, relu, sigmoid, tanh
+from workbench.core.conv import PADDING_MODES, conv1d, conv2d
+from workbench.core.geometry import LayerGeometry, layer_geometry
+from workbench.core.image import image_to_chw
+from workbench.core.keras_interop import (
+    channels_first_to_last,
+    channels_last_to_first,
+    weights_from_keras,
+    weights_to_keras,
+)
+from workbench.core.pipeline import (
+    POOL_KINDS,
+    SCHEMA_VERSION,
+    Filter,
+    Layer,
+    LayerResult,
+    Pipeline,
+    PipelineError,
+    PipelineResult,
+    Pool,
+    StageTimes,
+    default_pipeline,
+    divisors,
+    from_json,
+    pipeline_from_dict,
+    pipeline_to_dict,
+    preset_filter,
+    run_pipeline,
+    to_json,
+)
+from workbench.core.pooling import (
+    avg_pool1d,
+    avg_pool2d,
+    global_avg_pool2d,
+    global_max_pool2d,
+    max_pool1d,
+    max_pool2d,
+    min_pool2d,
+)
+from workbench.core.presets import PRESETS, Preset, get_preset
+from workbench.core.shapes import conv_output_size, pool_output_size
+from workbench.core.warmup import warmup
+
+__all__ = [
+    "ACTIVATIONS", "PADDING_MODES", "POOL_KINDS", "PRESETS", "SCHEMA_VERSION",
+    "Filter", "Layer", "LayerGeometry", "LayerResult", "Pipeline", "PipelineError",
+    "PipelineResult", "Pool", "Preset", "StageTimes",
+    "activate", "avg_pool1d", "avg_pool2d", "channels_first_to_last", "channels_last_to_first",
+    "conv1d", "conv2d", "conv_output_size", "default_pipeline", "divisors", "from_json",
+    "get_preset", "global_avg_pool2d", "global_max_pool2d", "image_to_chw", "layer_geometry",
+    "leaky_relu", "max_pool1d", "max_pool2d", "min_pool2d", "pipeline_from_dict",
+    "pipeline_to_dict", "pool_output_size", "preset_filter", "relu", "run_pipeline", "sigmoid",
+    "tanh", "to_json", "warmup", "weights_from_keras", "weights_to_keras",
+]
