@@ -113,7 +113,7 @@ def single(value: Any, name: str, *, minimum: int) -> int:
     """
     if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
         try:
-            (value,) = tuple(value)
+            (value,) = tuple(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             kind = "a positive" if minimum == 1 else "a non-negative"
             raise ValueError(f"{name} must be {kind} integer, got {value!r}") from None

@@ -550,18 +550,19 @@ def pipeline_from_dict(data: Any) -> Pipeline:
             for j, fd in enumerate(_expect(ld.get("filters"), list, f"{where}.filters")):
                 fwhere = f"{where}.filters[{j}]"
                 fd = _expect(fd, dict, fwhere)
-                weight = np.array(_expect(fd.get("weight"), list, f"{fwhere}.weight"),
-                                  dtype=np.float64)
+                weight = as_float32(
+                    np.array(_expect(fd.get("weight"), list, f"{fwhere}.weight"),
+                             dtype=np.float64), f"{fwhere}.weight")
                 filters.append(Filter(
                     _expect(fd.get("name", f"filter {j + 1}"), str, f"{fwhere}.name"),
                     weight,
                     _expect(fd.get("bias", 0.0), (int, float), f"{fwhere}.bias"),
                     _expect(fd.get("enabled", True), bool, f"{fwhere}.enabled")))
-            padding = ld.get("padding", [0, 0])
+            padding: Any = ld.get("padding", [0, 0])
             layers.append(Layer(
                 tuple(filters),
                 stride=tuple(ld.get("stride", [1, 1])),
-                padding=padding if isinstance(padding, str) else tuple(padding),
+                padding=padding if isinstance(padding, str) else tuple(padding),  # type: ignore[arg-type]
                 dilation=tuple(ld.get("dilation", [1, 1])),
                 groups=ld.get("groups", 1),
                 padding_mode=ld.get("padding_mode", "zeros"),

@@ -1,0 +1,76 @@
+"""Command line: ``conv-workbench`` opens the window; sub-commands work headless.
+
+``conv-workbench [WORKSPACE.json] [--image PATH] [--screenshot OUT.png]`` starts the GUI;
+``conv-workbench bench`` runs the benchmark and ``conv-workbench apply`` the batch export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+SubcommandMain = Callable[[Sequence[str]], int]
+
+
+def _bench(argv: Sequence[str]) -> int:
+    from workbench.bench import main as bench_main
+
+    return bench_main(argv)
+
+
+def _apply(argv: Sequence[str]) -> int:
+    from workbench.io.batch import main as apply_main
+
+    return apply_main(argv)
+
+
+SUBCOMMANDS: dict[str, tuple[SubcommandMain, str]] = {
+    "bench": (_bench, "time the core against OpenCV, SciPy and PyTorch"),
+    "apply": (_apply, "run a filter bank over images, folders and videos and export the maps"),
+}
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    """Build the parser for the GUI entry point.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Parser for ``conv-workbench [WORKSPACE] [--image PATH] [--screenshot OUT]``.
+    """
+    parser = argparse.ArgumentParser(
+        prog="conv-workbench",
+        description="Explore convolutional layers: type kernels, see feature maps and pooling "
+                    "live. Sub-commands: " + "; ".join(
+                        f"'{name}' ({text})" for name, (_, text) in SUBCOMMANDS.items()) + ".")
+    parser.add_argument("workspace", nargs="?", help="workspace JSON file to open")
+    parser.add_argument("--workspace", dest="workspace_opt", metavar="FILE",
+                        help="workspace JSON file to open (same as the positional argument)")
+    parser.add_argument("--image", metavar="PATH", help="image to load instead of the sample")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="render the window offscreen once results arrive, save, exit")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``conv-workbench`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Process exit code.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[args[0]][0](args[1:])
+    options = gui_parser().parse_args(args)
+    from workbench.gui.app import run_gui
+
+    return run_gui(workspace=options.workspace_opt or options.workspace, image=options.image,
+                   screenshot=options.screenshot)
