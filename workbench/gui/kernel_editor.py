@@ -1,0 +1,1121 @@
+"""The kernel editor: a spreadsheet-like grid of one filter's weights.
+
+Around the grid: the kernel size, the channel slices, the bias, and the edits of
+:mod:`workbench.core.kernel_ops` as toolbar actions.
+
+The editor holds no state of its own beyond the :class:`Filter` it shows: every user edit
+builds a new ``Filter`` and emits it through ``sigFilterEdited``; the window decides what
+to do with it (and undoes by calling :meth:`KernelEditor.set_filter` with an older one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QEvent,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QValidator,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QLineEdit,
+    QMenu,
+    QSizePolicy,
+    QSpinBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTabBar,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core import PRESETS, Filter
+from workbench.core import kernel_ops as ops
+
+NUMBER_HINT = "type a value like -1, 0.5 or 2e-3"
+RGB_CHANNEL_NAMES = ("R", "G", "B")
+# Same end colours as the filter-bank thumbnails: blue negative, white zero, red positive.
+_WHITE = np.array([248.0, 248.0, 248.0])
+_RED = np.array([200.0, 30.0, 40.0])
+_BLUE = np.array([30.0, 80.0, 200.0])
+# What a number can look like while it is being typed: "-", ".", "1e", "2.5e-" ...
+_PARTIAL_NUMBER = re.compile(r"[+-]?(\d*\.?\d*)([eE][+-]?\d*)?")
+_STARTS_NUMBER = frozenset("0123456789+-.")
+
+
+def not_a_number_message(text: str) -> str:
+    """Build the status-bar hint for text that is not a number.
+
+    Parameters
+    ----------
+    text : str
+        What the user typed.
+
+    Returns
+    -------
+    str
+        ``"'abc' is not a number — type a value like -1, 0.5 or 2e-3"``.
+    """
+    return f"{text!r} is not a number — {NUMBER_HINT}"
+
+
+def cell_colours(value: float, peak: float) -> tuple[QColor, QColor]:
+    """Background and text colour of a cell on the diverging scale.
+
+    Parameters
+    ----------
+    value : float
+        The weight.
+    peak : float
+        Largest magnitude in the filter: ``+peak`` is full red, ``-peak`` full blue.
+
+    Returns
+    -------
+    background, text : QColor
+        Text is near-black on light backgrounds and white on dark ones.
+    """
+    t = max(-1.0, min(1.0, value / peak)) if peak > 0 else 0.0
+    end = _RED if t >= 0 else _BLUE
+    rgb = _WHITE + (end - _WHITE) * abs(t)
+    background = QColor(*(int(round(c)) for c in rgb))
+    luminance = (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255.0
+    text = QColor(20, 20, 20) if luminance > 0.5 else QColor(255, 255, 255)
+    return background, text
+
+
+def display_text(value: float) -> str:
+    """Format a weight for its cell: at most 4 significant digits (the tooltip is exact).
+
+    Parameters
+    ----------
+    value : float
+        The weight.
+
+    Returns
+    -------
+    str
+        E.g. ``"-0.0625"``, ``"0.1111"``, ``"2"``.
+    """
+    if value == 0:
+        return "0"
+    return f"{value:.4g}"
+
+
+def parse_cell(text: str) -> float:
+    """Read what was typed into a cell; an empty cell is 0.
+
+    Parameters
+    ----------
+    text : str
+        The cell editor's text.
+
+    Returns
+    -------
+    float
+        The value, representable as a finite float32.
+
+    Raises
+    ------
+    ValueError
+        With a hint for the status bar.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return 0.0
+    try:
+        return ops.parse_value(stripped)
+    except ValueError as exc:
+        if "is not a number" in str(exc):
+            raise ValueError(not_a_number_message(stripped)) from None
+        raise
+
+
+def _weight_sum(weights: np.ndarray) -> float:
+    # Float rounding leaves e.g. 1e-7 on a zero-mean Gabor; show that as the 0 it means.
+    w = weights.astype(np.float64)
+    total = float(w.sum())
+    return 0.0 if abs(total) <= 1e-6 * float(np.abs(w).sum()) else total
+
+
+def _is_undo_redo(event: QKeyEvent) -> bool:
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    return (event.matches(QKeySequence.StandardKey.Undo)
+            or event.matches(QKeySequence.StandardKey.Redo)
+            or (event.key() == Qt.Key.Key_Z and event.modifiers() == ctrl_shift))
+
+
+class _UndoPassThrough(QObject):
+    """Keep line edits from claiming Ctrl+Z / Ctrl+Shift+Z, so the window's undo runs."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and \
+                isinstance(event, QKeyEvent) and _is_undo_redo(event):
+            # Ignored and filtered: the shortcut map (or the parent widget) gets it instead.
+            event.ignore()
+            return True
+        return False
+
+
+class _NumberValidator(QValidator):
+    """Accepts numbers and their prefixes while typing; reports anything else."""
+
+    sigRejected = Signal(str)
+
+    def validate(self, text: str, pos: int) -> QValidator.State:
+        stripped = text.strip()
+        if _PARTIAL_NUMBER.fullmatch(stripped):
+            try:
+                float(stripped)
+            except ValueError:
+                return QValidator.State.Intermediate
+            return QValidator.State.Acceptable
+        self.sigRejected.emit(not_a_number_message(stripped))
+        return QValidator.State.Invalid
+
+
+class _SliceModel(QAbstractTableModel):
+    """One 2-D slice of the kernel, with the colours and text the grid shows."""
+
+    sigCellsEdited = Signal(object, float)  # [(row, col)], value
+    sigMessage = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._values = np.zeros((0, 0), dtype=np.float32)
+        self._peak = 0.0
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    @property
+    def values(self) -> np.ndarray:
+        """The slice shown (read-only view)."""
+        view = self._values.view()
+        view.setflags(write=False)
+        return view
+
+    def set_values(self, values: np.ndarray, peak: float) -> None:
+        """Show ``values`` (2-D), coloured on the scale ``-peak..peak``."""
+        values = np.array(values, dtype=np.float32)
+        if values.shape != self._values.shape:
+            self.beginResetModel()
+            self._values, self._peak = values, peak
+            self.endResetModel()
+            return
+        self._values, self._peak = values, peak
+        if values.size:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(values.shape[0] - 1, values.shape[1] - 1))
+
+    def centre(self) -> tuple[int, int]:
+        """Return the centre tap, ``((kH - 1) // 2, (kW - 1) // 2)``."""
+        return (self._values.shape[0] - 1) // 2, (self._values.shape[1] - 1) // 2
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else self._values.shape[0]
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else self._values.shape[1]
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsEditable)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        r, c = index.row(), index.column()
+        value = float(self._values[r, c])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display_text(value)
+        if role == Qt.ItemDataRole.EditRole:
+            return ops.format_value(value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            where = " (centre tap)" if (r, c) == self.centre() else ""
+            return f"row {r}, column {c}{where}: {ops.format_value(value)}"
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(cell_colours(value, self._peak)[0])
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(cell_colours(value, self._peak)[1])
+        if role == Qt.ItemDataRole.FontRole and (r, c) == self.centre():
+            return self._bold
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: object,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        try:
+            number = parse_cell(str(value))
+        except ValueError as exc:
+            self.sigMessage.emit(str(exc))
+            return False
+        if np.float32(number) != self._values[index.row(), index.column()]:
+            self.sigCellsEdited.emit([(index.row(), index.column())], number)
+        return True
+
+
+class _CellDelegate(QStyledItemDelegate):
+    """Paints tinted cells and edits them in a validated line edit."""
+
+    sigMove = Signal(str)  # "down", "next", "previous"
+    sigMessage = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._undo_filter = _UndoPassThrough(self)
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setFrame(False)
+        editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        validator = _NumberValidator(editor)
+        validator.sigRejected.connect(self.sigMessage)
+        editor.setValidator(validator)
+        editor.installEventFilter(self._undo_filter)
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        assert isinstance(editor, QLineEdit)
+        editor.setText(str(index.data(Qt.ItemDataRole.EditRole)))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
+                     index: QModelIndex | QPersistentModelIndex) -> None:
+        assert isinstance(editor, QLineEdit)
+        model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(watched, QLineEdit):
+            assert isinstance(event, QKeyEvent)
+            moves = {Qt.Key.Key_Return: "down", Qt.Key.Key_Enter: "down",
+                     Qt.Key.Key_Tab: "next", Qt.Key.Key_Backtab: "previous"}
+            direction = moves.get(Qt.Key(event.key()))
+            mods = event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier
+                                         | Qt.KeyboardModifier.ShiftModifier)
+            if direction is not None and mods == Qt.KeyboardModifier.NoModifier:
+                try:
+                    parse_cell(watched.text())
+                except ValueError as exc:  # keep editing so the text can be fixed
+                    self.sigMessage.emit(str(exc))
+                    return True
+                self.commitData.emit(watched)
+                self.closeEditor.emit(watched, QAbstractItemDelegate.EndEditHint.NoHint)
+                self.sigMove.emit(direction)
+                return True
+        return super().eventFilter(watched, event)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        # Draw the selection as a frame so that the value tint stays visible under it.
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        enabled = bool(opt.state & QStyle.StateFlag.State_Enabled)
+        background = index.data(Qt.ItemDataRole.BackgroundRole)
+        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+        rect: QRect = opt.rect
+        painter.save()
+        if isinstance(background, QBrush):
+            painter.fillRect(rect, background if enabled else opt.palette.window())
+        pen_colour = foreground.color() if isinstance(foreground, QBrush) and enabled else \
+            opt.palette.color(opt.palette.ColorGroup.Disabled, opt.palette.ColorRole.Text)
+        painter.setPen(pen_colour)
+        painter.setFont(opt.font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, opt.text)
+        if opt.state & QStyle.StateFlag.State_Selected:
+            # A dark frame with a white lining reads on pale and on saturated cells alike.
+            width = 3 if opt.state & QStyle.StateFlag.State_HasFocus else 2
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(opt.palette.color(opt.palette.ColorRole.Highlight).darker(130),
+                                width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap,
+                                Qt.PenJoinStyle.MiterJoin))
+            outer = rect.adjusted(width // 2, width // 2, -(width + 1) // 2, -(width + 1) // 2)
+            painter.drawRect(outer)
+            painter.setPen(QPen(QColor(255, 255, 255), 1))
+            painter.drawRect(rect.adjusted(width, width, -width - 1, -width - 1))
+        painter.restore()
+
+
+class KernelGrid(QTableView):
+    """The weight grid, driven like a spreadsheet.
+
+    Typing a number replaces a cell, Enter moves down, Tab across, Delete clears,
+    Ctrl+C / Ctrl+V copy and paste blocks.
+    """
+
+    sigClear = Signal()
+    sigCopy = Signal()
+    sigPaste = Signal()
+    sigMessage = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.delegate = _CellDelegate(self)
+        self.setItemDelegate(self.delegate)
+        self.delegate.sigMove.connect(self.move_current)
+        self.delegate.sigMessage.connect(self.sigMessage)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                             | QAbstractItemView.EditTrigger.EditKeyPressed
+                             | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setTabKeyNavigation(True)
+        self.setWordWrap(False)
+        self.setCornerButtonEnabled(False)
+        self.horizontalHeader().hide()
+        self.verticalHeader().hide()
+        self.setGridStyle(Qt.PenStyle.SolidLine)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.update_cell_size()
+
+    def update_cell_size(self) -> None:
+        """Size cells for values like ``-0.0625`` (and wider ones, if shown)."""
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        texts = ["-0.0625"]
+        model = self.model()
+        if model is not None:
+            texts += [str(model.index(r, c).data()) for r in range(model.rowCount())
+                      for c in range(model.columnCount())]
+        width = max(metrics.horizontalAdvance(t) for t in texts) + 16
+        height = metrics.height() + 14
+        self.horizontalHeader().setMinimumSectionSize(8)
+        self.verticalHeader().setMinimumSectionSize(8)
+        self.horizontalHeader().setDefaultSectionSize(width)
+        self.verticalHeader().setDefaultSectionSize(height)
+        for c in range(model.columnCount() if model is not None else 0):
+            self.setColumnWidth(c, width)
+        for r in range(model.rowCount() if model is not None else 0):
+            self.setRowHeight(r, height)
+        self.updateGeometry()
+
+    def cell_size(self) -> QSize:
+        """Width and height of one cell in pixels."""
+        return QSize(self.horizontalHeader().defaultSectionSize(),
+                     self.verticalHeader().defaultSectionSize())
+
+    def sizeHint(self) -> QSize:
+        # The whole grid, so that it shows without scroll bars when there is room.
+        model = self.model()
+        rows = max(model.rowCount(), 1) if model is not None else 3
+        cols = max(model.columnCount(), 1) if model is not None else 3
+        cell = self.cell_size()
+        frame = 2 * self.frameWidth()
+        return QSize(cols * cell.width() + frame, rows * cell.height() + frame)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = self.sizeHint()
+        cell = self.cell_size()
+        frame = 2 * self.frameWidth()
+        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return QSize(min(hint.width(), 3 * cell.width() + frame + scroll),
+                     min(hint.height(), 3 * cell.height() + frame + scroll))
+
+    def selected_cells(self) -> list[tuple[int, int]]:
+        """Return the selected ``(row, col)`` pairs, or the current cell if none is selected."""
+        cells = sorted({(i.row(), i.column()) for i in self.selectionModel().selectedIndexes()})
+        if not cells and self.currentIndex().isValid():
+            cells = [(self.currentIndex().row(), self.currentIndex().column())]
+        return cells
+
+    def cancel_edit(self) -> None:
+        """Close an open cell editor without writing its text."""
+        if self.state() == QAbstractItemView.State.EditingState:
+            editor = self.indexWidget(self.currentIndex())  # also finds transient editors
+            if editor is not None:
+                self.closeEditor(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
+
+    def move_current(self, direction: str) -> None:
+        """Move the current cell ``"down"``, to the ``"next"`` or the ``"previous"`` one."""
+        action = {"down": QAbstractItemView.CursorAction.MoveDown,
+                  "next": QAbstractItemView.CursorAction.MoveNext,
+                  "previous": QAbstractItemView.CursorAction.MovePrevious}[direction]
+        index = self.moveCursor(action, Qt.KeyboardModifier.NoModifier)
+        if index.isValid():
+            self.setCurrentIndex(index)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride:
+            assert isinstance(event, QKeyEvent)
+            # Claim the grid's own keys from window-wide shortcuts; let undo/redo through.
+            if (event.matches(QKeySequence.StandardKey.Copy)
+                    or event.matches(QKeySequence.StandardKey.Paste)
+                    or (event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+                        and event.modifiers() == Qt.KeyboardModifier.NoModifier)):
+                event.accept()
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.state() == QAbstractItemView.State.EditingState:
+            super().keyPressEvent(event)
+            return
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.sigCopy.emit()
+        elif event.matches(QKeySequence.StandardKey.Paste):
+            self.sigPaste.emit()
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and \
+                mods == Qt.KeyboardModifier.NoModifier:
+            self.sigClear.emit()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                mods == Qt.KeyboardModifier.NoModifier:
+            self.move_current("down")
+        elif _is_undo_redo(event):
+            event.ignore()
+        elif (event.text() and event.text().isprintable()
+              and not mods & (Qt.KeyboardModifier.ControlModifier
+                              | Qt.KeyboardModifier.AltModifier
+                              | Qt.KeyboardModifier.MetaModifier)):
+            if event.text()[0] in _STARTS_NUMBER:
+                super().keyPressEvent(event)  # opens the editor with the key typed in
+            else:
+                self.sigMessage.emit(not_a_number_message(event.text()))
+        else:
+            super().keyPressEvent(event)
+
+
+class _FlowLayout(QLayout):
+    """Lays items out left to right and wraps them, so the toolbar fits narrow docks."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 2) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._arrange(QRect(0, 0, width, 0), apply=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._arrange(rect, apply=True)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _arrange(self, rect: QRect, *, apply: bool) -> int:
+        margins = self.contentsMargins()
+        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
+        x, y, line_height = area.x(), area.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            if x + hint.width() > area.right() + 1 and line_height > 0:
+                x, y, line_height = area.x(), y + line_height + self.spacing(), 0
+            if apply:
+                item.setGeometry(QRect(x, y, hint.width(), hint.height()))
+            x += hint.width() + self.spacing()
+            line_height = max(line_height, hint.height())
+        return y + line_height - rect.y() + margins.bottom()
+
+
+class _CompactSpinBox(QDoubleSpinBox):
+    """A double spin box that shows ``2`` and ``0.25``, not ``2.0000`` and ``0.2500``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        locale = QLocale.c()  # "0.5" everywhere, whatever the desktop's decimal comma
+        locale.setNumberOptions(QLocale.NumberOption.OmitGroupSeparator)
+        self.setLocale(locale)
+
+    def textFromValue(self, value: float) -> str:
+        text = f"{value:.{self.decimals()}f}".rstrip("0").rstrip(".")
+        return "0" if text in ("", "-0") else text
+
+
+class KernelEditor(QWidget):
+    """Edit one filter's weights and bias.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        Parent widget.
+
+    Notes
+    -----
+    Value edits (typing, Delete, paste, normalise, scale, zero, random, preset) change
+    the channel slice shown, or every slice when "same for all channels" is ticked.
+    Geometric edits (size, transpose, flip, rotate) move taps and so apply to every slice:
+    all slices of a filter share one shape.
+    """
+
+    sigFilterEdited = Signal(object)  # the new Filter
+    sigMessage = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._filter: Filter | None = None
+        self._input_mode = "gray"
+        self._channel = 0
+        self._rng = np.random.default_rng()
+        self._undo_filter = _UndoPassThrough(self)
+        self._build()
+        self._refresh()
+
+    # ------------------------------------------------------------ construction
+
+    def _build(self) -> None:
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.rows_spin = self._size_spin("Kernel height (rows), 1 to 15. Values stay centred.")
+        self.cols_spin = self._size_spin("Kernel width (columns), 1 to 15. Values stay centred.")
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.title, 1)
+        size_row.addWidget(QLabel("size"))
+        size_row.addWidget(self.rows_spin)
+        size_row.addWidget(QLabel("×"))
+        size_row.addWidget(self.cols_spin)
+
+        self.channel_tabs = QTabBar()
+        self.channel_tabs.setExpanding(False)
+        self.channel_tabs.setDrawBase(False)
+        self.channel_tabs.setUsesScrollButtons(True)
+        self.channel_tabs.setToolTip("Input channel whose kernel slice the grid shows.")
+        self.channel_tabs.currentChanged.connect(self._on_channel_changed)
+        self.same_check = QCheckBox("same for all channels")
+        self.same_check.setToolTip("Edits apply to every channel slice. Ticking it copies "
+                                   "the slice shown to all the others.")
+        self.same_check.toggled.connect(self._on_same_toggled)
+        self.channel_row = QWidget()
+        channel_layout = QHBoxLayout(self.channel_row)
+        channel_layout.setContentsMargins(0, 0, 0, 0)
+        channel_layout.addWidget(self.channel_tabs, 1)
+        channel_layout.addWidget(self.same_check)
+
+        self.edit_actions: dict[str, QAction] = {}
+        self.scale_spin = _CompactSpinBox()
+        self.scale_spin.setRange(-1000.0, 1000.0)
+        self.scale_spin.setDecimals(4)
+        self.scale_spin.setValue(2.0)
+        self.scale_spin.setSingleStep(0.5)
+        self.scale_spin.setPrefix("× ")
+        self.scale_spin.setToolTip("Factor for Scale.")
+        self._pass_undo(self.scale_spin)
+
+        self.preset_menu = QMenu(self)
+        self.preset_menu.setToolTipsVisible(True)
+        for preset in PRESETS.values():
+            act = self.preset_menu.addAction(preset.title)
+            act.setToolTip(f"{preset.description} ({preset.kernel.shape[0]}×"
+                           f"{preset.kernel.shape[1]})")
+            act.triggered.connect(lambda _=False, key=preset.key: self.load_preset(key))
+        self.preset_button = QToolButton()
+        self.preset_button.setText("Preset ▾")
+        self.preset_button.setToolTip("Fill the kernel with a named kernel (and take its size).")
+        self.preset_button.setMenu(self.preset_menu)
+        self.preset_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.preset_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
+
+        self.tool_area = QWidget()
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.tool_area.setSizePolicy(policy)
+        flow = _FlowLayout(self.tool_area, spacing=6)
+        # Three groups that wrap as wholes: value edits, named kernels + clipboard, geometry.
+        for group in (
+            [self._button("normalise", "Normalise", "Divide by the sum so the weights sum to "
+                          "1 (with 'same for all', the sum over all channels).",
+                          self.normalise),
+             self._button("scale", "Scale", "Multiply the weights by the factor on the right.",
+                          self.scale),
+             self.scale_spin,
+             self._button("zero", "Zero", "Set the weights to 0.", self.zero),
+             self._button("random", "Random", "He-uniform random weights: U(±√(6 / fan_in)), "
+                          "fan_in = C·kH·kW, like Keras' HeUniform initialiser.",
+                          self.randomise)],
+            [self.preset_button,
+             self._button("copy", "Copy", "Copy the selected cells, or the whole slice, as a "
+                          "numpy array (Ctrl+C in the grid).", self.copy),
+             self._button("paste", "Paste", "Paste a block of numbers: rows of values, CSV or "
+                          "numpy's [[...]]; a block of another size resizes the kernel "
+                          "(Ctrl+V in the grid).", self.paste)],
+            [self._button("transpose", "Transpose", "Swap rows and columns (all channels).",
+                          self.transpose),
+             self._button("flip_h", "Flip ↔", "Mirror left-right (all channels).",
+                          lambda: self.flip("horizontal")),
+             self._button("flip_v", "Flip ↕", "Mirror top-bottom (all channels).",
+                          lambda: self.flip("vertical")),
+             self._button("rotate", "Rotate ↺", "Rotate 90° counter-clockwise (all channels).",
+                          self.rotate)],
+        ):
+            box = QWidget()
+            row = QHBoxLayout(box)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(2)
+            for widget in group:
+                row.addWidget(widget)
+            flow.addWidget(box)
+
+        self.grid = KernelGrid()
+        self._model = _SliceModel(self.grid)
+        self.grid.setModel(self._model)
+        self._model.sigCellsEdited.connect(self._on_cells_edited)
+        self._model.sigMessage.connect(self.sigMessage)
+        self.grid.sigMessage.connect(self.sigMessage)
+        self.grid.sigClear.connect(self.clear_selection)
+        self.grid.sigCopy.connect(self.copy)
+        self.grid.sigPaste.connect(self.paste)
+
+        self.bias_spin = _CompactSpinBox()
+        self.bias_spin.setRange(-1e6, 1e6)
+        self.bias_spin.setDecimals(6)
+        self.bias_spin.setSingleStep(0.1)
+        self.bias_spin.setKeyboardTracking(False)
+        self.bias_spin.setToolTip("Bias: added to every output value of this filter.")
+        self.bias_spin.setMinimumWidth(90)
+        self.bias_spin.valueChanged.connect(self._on_bias_changed)
+        self._pass_undo(self.bias_spin)
+        self.sum_label = QLabel()
+        self.sum_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        footer = QHBoxLayout()
+        footer.addWidget(QLabel("bias"))
+        footer.addWidget(self.bias_spin)
+        footer.addStretch(1)
+        footer.addWidget(self.sum_label)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(size_row)
+        layout.addWidget(self.channel_row)
+        layout.addWidget(self.tool_area)
+        layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(footer)
+        layout.addStretch(1)
+        self.setMinimumWidth(360)
+
+    def _pass_undo(self, spin: QSpinBox | QDoubleSpinBox) -> None:
+        # A spin box hands shortcut and key events to its line edit by direct call, past
+        # any filter on the line edit, so filter the spin box itself as well.
+        spin.installEventFilter(self._undo_filter)
+        spin.lineEdit().installEventFilter(self._undo_filter)
+
+    def _size_spin(self, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(1, ops.MAX_KERNEL_SIZE)
+        spin.setKeyboardTracking(False)  # typing "12" must not resize to 1 on the way
+        spin.setToolTip(tip)
+        spin.valueChanged.connect(self._on_size_changed)
+        self._pass_undo(spin)
+        return spin
+
+    def _button(self, key: str, label: str, tip: str, slot: Callable[[], None]) -> QToolButton:
+        action = QAction(label, self)
+        action.setToolTip(tip)
+        action.triggered.connect(lambda _=False: slot())
+        self.edit_actions[key] = action
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        return button
+
+    # ------------------------------------------------------------ public API
+
+    def filter(self) -> Filter | None:
+        """Return the filter shown (after the last edit)."""
+        return self._filter
+
+    def current_channel(self) -> int:
+        """Index of the channel slice the grid shows."""
+        return self._channel
+
+    def set_channel(self, channel: int) -> None:
+        """Show channel slice ``channel`` (no signal)."""
+        self.channel_tabs.setCurrentIndex(channel)
+
+    def set_filter(self, f: Filter | None, input_mode: str) -> None:
+        """Show a filter without emitting anything.
+
+        Parameters
+        ----------
+        f : Filter or None
+            The filter; ``None`` shows an empty, disabled editor.
+        input_mode : str
+            ``"rgb"`` labels the slices of a 3-channel filter R, G, B; anything else
+            (``"gray"``, or e.g. ``"maps"`` for a deeper layer) labels them "channel k".
+        """
+        previous = self._filter
+        if f is not None and previous is not None and f == previous \
+                and input_mode == self._input_mode:
+            self._filter = f
+            return
+        self.grid.cancel_edit()
+        self._filter = f
+        self._input_mode = input_mode
+        if f is not None:
+            identical = bool((f.weight == f.weight[:1]).all())
+            if not identical:
+                self._set_same(False)
+            elif previous is None or previous.name != f.name \
+                    or previous.channels != f.channels:
+                self._set_same(f.channels > 1)
+            if self._channel >= f.channels or (previous is not None
+                                               and previous.name != f.name):
+                self._channel = 0
+        self._refresh()
+
+    # ------------------------------------------------------------ actions
+
+    def normalise(self) -> None:
+        """Divide the slice (or, with "same for all", the whole filter) by its sum."""
+        if self._filter is None:
+            return
+        w = self._weight()
+        try:
+            if self._same():
+                w = ops.normalise(w)
+            else:
+                w[self._channel] = ops.normalise(w[self._channel])
+        except ValueError as exc:
+            self.sigMessage.emit(f"{exc} — normalise needs a kernel whose weights do not "
+                                 "cancel out")
+            return
+        self._commit(w)
+
+    def scale(self, factor: float | None = None) -> None:
+        """Multiply the weights by ``factor`` (default: the factor box)."""
+        f = self.scale_spin.value() if factor is None else factor
+        try:
+            self._edit_slices(lambda k: ops.scale(k, f))
+        except ValueError as exc:
+            self.sigMessage.emit(str(exc))
+
+    def zero(self) -> None:
+        """Set the weights to 0."""
+        self._edit_slices(ops.zeros_like)
+
+    def randomise(self) -> None:
+        """He-uniform random weights with fan_in = C·kH·kW."""
+        if self._filter is None:
+            return
+        c, kh, kw = self._filter.weight.shape
+        self._edit_slices(lambda k: ops.he_uniform((kh, kw), fan_in=c * kh * kw, rng=self._rng))
+
+    def load_preset(self, key: str) -> None:
+        """Fill the slice (or every slice with "same for all") with a preset kernel."""
+        preset = PRESETS[key]
+        self._replace_slice(preset.kernel)
+        if self._filter is not None:
+            self.sigMessage.emit(f"{preset.title}: {preset.description}")
+
+    def transpose(self) -> None:
+        """Swap rows and columns of every slice."""
+        self._edit_all(ops.transpose)
+
+    def flip(self, axis: str) -> None:
+        """Mirror every slice, ``"horizontal"`` (left-right) or ``"vertical"``."""
+        self._edit_all(lambda w: ops.flip(w, axis))
+
+    def rotate(self) -> None:
+        """Rotate every slice by 90° counter-clockwise."""
+        self._edit_all(ops.rotate90)
+
+    def resize_kernel(self, rows: int, cols: int) -> None:
+        """Resize the kernel to ``rows x cols``, keeping the values centred."""
+        self._edit_all(lambda w: ops.resize_kernel(w, rows, cols))
+
+    def clear_selection(self) -> None:
+        """Set the selected cells to 0."""
+        self._set_cells(self.grid.selected_cells(), 0.0)
+
+    def copy(self) -> None:
+        """Copy the selected block, or the whole slice, to the clipboard as a numpy array."""
+        if self._filter is None:
+            return
+        block = self._filter.weight[self._channel]
+        cells = self.grid.selected_cells()
+        if len(cells) > 1:
+            rows = [r for r, _ in cells]
+            cols = [c for _, c in cells]
+            block = block[min(rows):max(rows) + 1, min(cols):max(cols) + 1]
+        QApplication.clipboard().setText(ops.format_kernel(block, "numpy"))
+        what = "selection" if len(cells) > 1 else self._slice_name()
+        self.sigMessage.emit(f"copied the {block.shape[0]}×{block.shape[1]} {what}")
+
+    def paste(self) -> None:
+        """Paste a block of numbers from the clipboard.
+
+        One number goes into every selected cell; a 2-D block replaces the slice (or all
+        slices), resizing the kernel to it; a 3-D block with one slice per channel
+        replaces the whole filter.
+        """
+        if self._filter is None:
+            return
+        text = QApplication.clipboard().text()
+        try:
+            block = ops.parse_kernel_text(text)
+        except ValueError as exc:
+            self.sigMessage.emit(f"cannot paste: {exc}")
+            return
+        if block.ndim == 3 and block.shape[0] == 1:
+            block = block[0]
+        if block.ndim == 2 and block.shape == (1, 1):
+            self._set_cells(self.grid.selected_cells(), float(block[0, 0]))
+            return
+        if block.ndim == 2:
+            self._replace_slice(block)
+            self.sigMessage.emit(f"pasted a {block.shape[0]}×{block.shape[1]} block")
+            return
+        channels = self._filter.channels
+        if block.shape[0] != channels:
+            self.sigMessage.emit(f"cannot paste: the block has {block.shape[0]} channels, "
+                                 f"this filter has {channels}")
+            return
+        if self._same() and not bool((block == block[:1]).all()):
+            self._set_same(False)
+        self._commit(block)
+        self.sigMessage.emit(f"pasted {channels} channels of {block.shape[1]}×{block.shape[2]}")
+
+    # ------------------------------------------------------------ edit plumbing
+
+    def _weight(self) -> np.ndarray:
+        assert self._filter is not None
+        return np.array(self._filter.weight, dtype=np.float32)
+
+    def _same(self) -> bool:
+        return self.same_check.isChecked() and self._filter is not None \
+            and self._filter.channels > 1
+
+    def _set_same(self, on: bool) -> None:
+        self.same_check.blockSignals(True)
+        self.same_check.setChecked(on)
+        self.same_check.blockSignals(False)
+
+    def _edit_slices(self, edit: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Apply a shape-keeping edit to the slice shown, or to all with "same for all"."""
+        if self._filter is None:
+            return
+        w = self._weight()
+        new = edit(w[self._channel])
+        if self._same():
+            w[:] = new
+        else:
+            w[self._channel] = new
+        self._commit(w)
+
+    def _edit_all(self, edit: Callable[[np.ndarray], np.ndarray]) -> None:
+        if self._filter is None:
+            return
+        self._commit(edit(self._weight()))
+
+    def _replace_slice(self, block: np.ndarray) -> None:
+        if self._filter is None:
+            return
+        w = self._weight()
+        if block.shape != w.shape[1:]:
+            w = ops.resize_kernel(w, *block.shape)
+        if self._same():
+            w[:] = block
+        else:
+            w[self._channel] = block
+        self._commit(w)
+
+    def _set_cells(self, cells: list[tuple[int, int]], value: float) -> None:
+        if not cells:
+            return
+
+        def put(k: np.ndarray) -> np.ndarray:
+            k = k.copy()
+            rows, cols = zip(*cells, strict=True)
+            k[list(rows), list(cols)] = value
+            return k
+
+        self._edit_slices(put)
+
+    def _commit(self, weight: np.ndarray | None = None, bias: float | None = None) -> None:
+        """Emit the edited filter once, unless nothing changed."""
+        if self._filter is None:
+            return
+        new = replace(self._filter,
+                      weight=self._filter.weight if weight is None else weight,
+                      bias=self._filter.bias if bias is None else bias)
+        if new == self._filter:
+            self._refresh_controls()  # e.g. a bias spin box rounding back to the same value
+            return
+        self._filter = new
+        self._refresh()
+        self.sigFilterEdited.emit(new)
+
+    # ------------------------------------------------------------ reactions
+
+    def _on_cells_edited(self, cells: list[tuple[int, int]], value: float) -> None:
+        self._set_cells(cells, value)
+
+    def _on_size_changed(self, _value: int) -> None:
+        if self._filter is None:
+            return
+        rows, cols = self.rows_spin.value(), self.cols_spin.value()
+        if (rows, cols) != self._filter.kernel_size:
+            self.resize_kernel(rows, cols)
+
+    def _on_channel_changed(self, index: int) -> None:
+        if index < 0 or self._filter is None:
+            return
+        self._channel = index
+        self._refresh_grid()
+        self._refresh_sum()
+
+    def _on_same_toggled(self, on: bool) -> None:
+        if on and self._filter is not None and self._filter.channels > 1:
+            w = self._weight()
+            w[:] = w[self._channel]
+            self._commit(w)
+            self.sigMessage.emit(f"edits now apply to all {self._filter.channels} channels")
+
+    def _on_bias_changed(self, value: float) -> None:
+        if self._filter is not None:
+            self._commit(bias=value)
+
+    # ------------------------------------------------------------ refresh
+
+    def _slice_name(self) -> str:
+        if self._filter is None or self._filter.channels == 1:
+            return "kernel"
+        if self._input_mode == "rgb" and self._filter.channels == 3:
+            return f"{RGB_CHANNEL_NAMES[self._channel]} slice"
+        return f"channel {self._channel + 1} slice"
+
+    def _refresh(self) -> None:
+        self._refresh_controls()
+        self._refresh_grid()
+        self._refresh_sum()
+
+    def _refresh_controls(self) -> None:
+        f = self._filter
+        enabled = f is not None
+        for widget in (self.rows_spin, self.cols_spin, self.channel_tabs, self.same_check,
+                       self.scale_spin, self.preset_button, self.grid, self.bias_spin):
+            widget.setEnabled(enabled)
+        for action in self.edit_actions.values():
+            action.setEnabled(enabled)
+        widgets = (self.rows_spin, self.cols_spin, self.bias_spin, self.channel_tabs)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            if f is None:
+                self.title.setText("no filter selected")
+                self.bias_spin.setValue(0.0)
+                while self.channel_tabs.count():
+                    self.channel_tabs.removeTab(0)
+                self.channel_row.setVisible(False)
+                return
+            c, kh, kw = f.weight.shape
+            self.title.setText(f"{f.name}  ·  {c}×{kh}×{kw}" if c > 1 else
+                               f"{f.name}  ·  {kh}×{kw}")
+            self.title.setToolTip(f"Filter {f.name!r}: {c} input channel(s), "
+                                  f"{kh} rows × {kw} columns")
+            self.rows_spin.setValue(kh)
+            self.cols_spin.setValue(kw)
+            self.bias_spin.setValue(f.bias)
+            names = (list(RGB_CHANNEL_NAMES) if self._input_mode == "rgb" and c == 3
+                     else [f"channel {i + 1}" for i in range(c)])
+            if [self.channel_tabs.tabText(i) for i in range(self.channel_tabs.count())] \
+                    != names:
+                while self.channel_tabs.count():
+                    self.channel_tabs.removeTab(0)
+                for name in names:
+                    self.channel_tabs.addTab(name)
+            self.channel_tabs.setCurrentIndex(self._channel)
+            self.channel_row.setVisible(c > 1)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+
+    def _refresh_grid(self) -> None:
+        f = self._filter
+        current = self.grid.currentIndex()
+        where = (current.row(), current.column()) if current.isValid() else (0, 0)
+        if f is None:
+            self._model.set_values(np.zeros((0, 0), np.float32), 0.0)
+            return
+        reshaped = self._model.values.shape != f.weight.shape[1:]
+        self._model.set_values(f.weight[self._channel], float(np.abs(f.weight).max()))
+        self.grid.update_cell_size()
+        if reshaped or not current.isValid():
+            kh, kw = f.kernel_size
+            index = self._model.index(min(where[0], kh - 1), min(where[1], kw - 1))
+            self.grid.setCurrentIndex(index)
+
+    def _refresh_sum(self) -> None:
+        f = self._filter
+        if f is None:
+            self.sum_label.setText("")
+            return
+        here = _weight_sum(f.weight[self._channel])
+        if f.channels == 1:
+            self.sum_label.setText(f"sum = {display_text(here)}")
+            self.sum_label.setToolTip(f"Sum of the weights: {here!r}. The gain on a flat "
+                                      "input.")
+            return
+        total = _weight_sum(f.weight)
+        self.sum_label.setText(f"sum = {display_text(here)}  ·  all = {display_text(total)}")
+        self.sum_label.setToolTip(f"Sum of this slice's weights: {here!r}; over all "
+                                  f"{f.channels} channels: {total!r} (the gain on a flat input).")
