@@ -4,6 +4,7 @@ Pure numpy + numba (no Qt, no OpenCV), usable from a notebook or a script. Input
 any real dtype are converted once to float32 C-contiguous; outputs are float32.
 """
 
+from workbench.core import _threading  # noqa: F401  (must run before any kernel)
 from workbench.core.activations import ACTIVATIONS, activate, leaky_relu, relu, sigmoid, tanh
 from workbench.core.conv import PADDING_MODES, conv1d, conv2d
 from workbench.core.geometry import LayerGeometry, layer_geometry

@@ -116,7 +116,8 @@ def tanh(x: Any) -> FloatArray:
     >>> tanh([0.0])
     array([0.], dtype=float32)
     """
-    return np.tanh(_check(x))
+    arr = _check(x)
+    return np.tanh(arr, out=np.empty_like(arr))  # out=: an array even for 0-d input
 
 
 def activate(name: str, x: Any, *, negative_slope: float = DEFAULT_NEGATIVE_SLOPE) -> FloatArray:

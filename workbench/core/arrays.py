@@ -41,7 +41,13 @@ def as_float32(a: Any, name: str) -> FloatArray:
         raise ValueError(f"{name} must be a numeric array, got {type(a).__name__}") from exc
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{name} must have a real numeric dtype, got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.float32)
+    # Not np.ascontiguousarray: it turns a 0-d array into shape (1,). Values beyond the
+    # float32 range become +-inf, as in torch's float(), without a warning.
+    with np.errstate(over="ignore"):
+        out = np.asarray(arr, dtype=np.float32, order="C")
+    # Numba compiles read-only arrays as a separate signature (seconds of JIT that
+    # warm-up does not cover); a copy of a read-only input is far cheaper.
+    return out if out.flags.writeable else out.copy()
 
 
 def pair(value: Any, name: str, *, minimum: int) -> IntPair:

@@ -348,7 +348,10 @@ def run_pipeline(image_chw: Any, pipeline: Pipeline) -> PipelineResult:
     >>> run_pipeline(image, Pipeline("gray", (layer,))).layers[0].conv[0][0]
     array([0., 0., 3., 3., 0., 0.], dtype=float32)
     """
-    x = as_float32(image_chw, "image_chw")
+    try:
+        x = as_float32(image_chw, "image_chw")
+    except ValueError as exc:
+        raise PipelineError(str(exc)) from exc
     if x.ndim != 3 or x.size == 0:
         raise PipelineError(f"the input must be a non-empty (C, H, W) array, got {x.shape}")
     results: list[LayerResult] = []
@@ -550,33 +553,41 @@ def pipeline_from_dict(data: Any) -> Pipeline:
             for j, fd in enumerate(_expect(ld.get("filters"), list, f"{where}.filters")):
                 fwhere = f"{where}.filters[{j}]"
                 fd = _expect(fd, dict, fwhere)
-                weight = as_float32(
-                    np.array(_expect(fd.get("weight"), list, f"{fwhere}.weight"),
-                             dtype=np.float64), f"{fwhere}.weight")
-                filters.append(Filter(
-                    _expect(fd.get("name", f"filter {j + 1}"), str, f"{fwhere}.name"),
-                    weight,
-                    _expect(fd.get("bias", 0.0), (int, float), f"{fwhere}.bias"),
-                    _expect(fd.get("enabled", True), bool, f"{fwhere}.enabled")))
-            padding: Any = ld.get("padding", [0, 0])
-            layers.append(Layer(
-                tuple(filters),
-                stride=tuple(ld.get("stride", [1, 1])),
-                padding=padding if isinstance(padding, str) else tuple(padding),  # type: ignore[arg-type]
-                dilation=tuple(ld.get("dilation", [1, 1])),
-                groups=ld.get("groups", 1),
-                padding_mode=ld.get("padding_mode", "zeros"),
-                flip=_expect(ld.get("flip", False), bool, f"{where}.flip"),
-                activation=ld.get("activation", "none"),
-                negative_slope=_expect(ld.get("negative_slope", 0.01), (int, float),
-                                       f"{where}.negative_slope"),
-                pool=Pool(
-                    kind=pd.get("kind", "none"),
-                    size=tuple(pd.get("size", [2, 2])),
-                    stride=None if pd.get("stride") is None else tuple(pd["stride"]),
-                    padding=tuple(pd.get("padding", [0, 0])),
-                    ceil_mode=_expect(pd.get("ceil_mode", False), bool, f"{where}.pool.ceil_mode"),
-                )))
+                raw = _expect(fd.get("weight"), list, f"{fwhere}.weight")
+                try:
+                    values = np.array(raw, dtype=np.float64)
+                except (TypeError, ValueError) as exc:  # ragged, or not numbers
+                    raise ValueError(f"{fwhere}.weight must be nested lists of numbers "
+                                     f"({exc})") from exc
+                name = _expect(fd.get("name", f"filter {j + 1}"), str, f"{fwhere}.name")
+                bias = _expect(fd.get("bias", 0.0), (int, float), f"{fwhere}.bias")
+                enabled = _expect(fd.get("enabled", True), bool, f"{fwhere}.enabled")
+                try:
+                    filters.append(Filter(name, as_float32(values, "weight"), bias, enabled))
+                except ValueError as exc:
+                    raise ValueError(f"{fwhere}: {exc}") from exc
+            flip = _expect(ld.get("flip", False), bool, f"{where}.flip")
+            slope = _expect(ld.get("negative_slope", 0.01), (int, float),
+                            f"{where}.negative_slope")
+            ceil_mode = _expect(pd.get("ceil_mode", False), bool, f"{where}.pool.ceil_mode")
+            # Pool and Layer validate (and normalise lists or ints) themselves; their
+            # messages name the parameter, so only the layer is added here.
+            try:
+                layers.append(Layer(
+                    tuple(filters),
+                    stride=ld.get("stride", [1, 1]),
+                    padding=ld.get("padding", [0, 0]),
+                    dilation=ld.get("dilation", [1, 1]),
+                    groups=ld.get("groups", 1),
+                    padding_mode=ld.get("padding_mode", "zeros"),
+                    flip=flip,
+                    activation=ld.get("activation", "none"),
+                    negative_slope=slope,
+                    pool=Pool(kind=pd.get("kind", "none"), size=pd.get("size", [2, 2]),
+                              stride=pd.get("stride"), padding=pd.get("padding", [0, 0]),
+                              ceil_mode=ceil_mode)))
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from exc
         return Pipeline(_expect(data.get("input_mode", "gray"), str, "input_mode"), tuple(layers))
     except (TypeError, KeyError) as exc:
         raise ValueError(f"invalid pipeline: {exc}") from exc
@@ -604,6 +615,8 @@ def from_json(text: str | bytes) -> Pipeline:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ValueError("not valid JSON: nested too deeply") from exc
     try:
         return pipeline_from_dict(data)
     except ValueError as exc:

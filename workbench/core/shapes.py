@@ -125,9 +125,14 @@ def formula_text(axis: str, n: int, kernel: int, stride: int, padding: int, dila
     Returns
     -------
     str
-        For example ``H_out = floor((480 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 480``.
+        For example ``H_out = floor((480 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 480``. When
+        ``ceil_mode`` drops a last window that would start in the padding, the text says so:
+        ``H_pool = ceil((5 + 2*1 - 1*(2-1) - 1) / 2) + 1 - 1 = 3 (...)``.
     """
     rounding = "ceil" if ceil_mode else "floor"
     pad = f"2*{padding}" if not extra_padding else f"2*{padding} + {extra_padding}"
-    return (f"{axis} = {rounding}(({n} + {pad} - {dilation}*({kernel}-1) - 1) / {stride})"
-            f" + 1 = {result}")
+    text = f"{axis} = {rounding}(({n} + {pad} - {dilation}*({kernel}-1) - 1) / {stride}) + 1"
+    span = n + 2 * padding + extra_padding - dilation * (kernel - 1) - 1
+    if ceil_mode and -(-span // stride) + 1 == result + 1:
+        return f"{text} - 1 = {result} (the last window would start in the padding)"
+    return f"{text} = {result}"

@@ -1,0 +1,21 @@
+"""Shared test setup: hypothesis profiles and the optional-PyTorch fixture.
+
+Profiles (choose with ``HYPOTHESIS_PROFILE``; ``ci`` is the default): ``ci`` runs 80
+examples per property, ``dev`` 20 for quick local loops, ``thorough`` 1000.
+"""
+
+import os
+
+import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", max_examples=80, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """The ``torch`` module; tests using it are skipped where PyTorch is not installed."""
+    return pytest.importorskip("torch")

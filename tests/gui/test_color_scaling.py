@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from workbench.gui.color_scaling import (
+    COLORMAPS,
+    ViewOptions,
+    display_data,
+    effective_colormap,
+    format_value,
+    levels_for,
+)
+
+SIGNED = np.array([[-2.0, 0.5], [1.0, np.nan]], np.float32)
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("minmax", (-2.0, 1.0)),
+    ("symmetric", (-2.0, 2.0)),
+    ("clamp01", (0.0, 1.0)),
+    ("abs", (0.0, 2.0)),
+])
+def test_levels_per_mode_ignore_nan(mode, expected):
+    assert levels_for([SIGNED], mode) == expected
+
+
+def test_shared_levels_cover_every_map():
+    maps = [np.array([[0.0, 1.0]]), np.array([[-3.0, 0.5]])]
+    assert levels_for(maps, "minmax") == (-3.0, 1.0)
+    assert levels_for(maps, "symmetric") == (-3.0, 3.0)
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("minmax", (0.0, 1.0)), ("symmetric", (-1.0, 1.0)), ("abs", (0.0, 1.0))])
+def test_constant_and_empty_maps_get_a_usable_range(mode, expected):
+    assert levels_for([np.zeros((3, 3))], mode) == expected
+    assert levels_for([np.full((2, 2), np.nan)], mode) == (0.0, 1.0)
+
+
+def test_unknown_mode_is_rejected():
+    with pytest.raises(ValueError, match="colour mode must be one of"):
+        levels_for([SIGNED], "log")
+
+
+def test_display_data_is_float32_c_order_and_abs_in_abs_mode():
+    data = np.asfortranarray(np.array([[-1.0, 2.0]], np.float64))
+    shown = display_data(data, "abs")
+    assert shown.dtype == np.float32 and shown.flags.c_contiguous
+    np.testing.assert_array_equal(shown, [[1.0, 2.0]])
+    np.testing.assert_array_equal(display_data(data, "minmax"), [[-1.0, 2.0]])
+
+
+def test_signed_maps_in_symmetric_mode_use_a_diverging_colormap():
+    assert effective_colormap("viridis", "symmetric", -1.0) == "CET-D1"
+    assert effective_colormap("red_blue", "symmetric", -1.0) == "red_blue"
+    assert effective_colormap("viridis", "symmetric", 0.0) == "viridis"
+    assert effective_colormap("viridis", "minmax", -1.0) == "viridis"
+
+
+def test_view_options_validate():
+    assert set(COLORMAPS) >= {"gray", "viridis", "inferno", "CET-D1", "red_blue"}
+    with pytest.raises(ValueError, match="colormap must be one of"):
+        ViewOptions(colormap="jet")
+    with pytest.raises(ValueError, match="colour mode must be one of"):
+        ViewOptions(mode="log")
+
+
+def test_format_value():
+    assert format_value(3.0) == "3"
+    assert format_value(0.123456) == "0.1235"
+    assert format_value(-15000.0) == "-1.5e+04"

@@ -1,0 +1,717 @@
+"""The image views: the input, then each enabled filter's feature map and pooled map.
+
+pyqtgraph draws every map; views of the same resolution share zoom and pan, hovering a
+pixel reports its value and outlines its receptive field on the input.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsRectItem,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core import Layer, PipelineResult
+from workbench.gui.color_scaling import (
+    COLOR_MODE_TIPS,
+    COLOR_MODES,
+    COLORMAPS,
+    RED_BLUE_STOPS,
+    ViewOptions,
+    display_data,
+    effective_colormap,
+    format_value,
+    levels_for,
+)
+from workbench.gui.patch_inspector import PatchInspector
+from workbench.gui.receptive_field import input_patch, pool_window, receptive_field
+from workbench.gui.titles import ACTIVATION_TITLES, POOL_TITLES
+
+VIEW_BACKGROUND = "#1e2024"
+VIEW_FOREGROUND = "#d8dce3"
+FIELD_COLOR = "#ffb300"
+MIN_CELL_HEIGHT = 210
+# Width taken by the colour bar and margins, height by the title: what a map cannot use.
+CELL_CHROME = (56, 30)
+MIN_PAIR_WIDTH = 430
+
+pg.setConfigOptions(imageAxisOrder="row-major", background=VIEW_BACKGROUND,
+                    foreground=VIEW_FOREGROUND, antialias=False)
+
+
+@cache
+def colormap(key: str) -> pg.ColorMap:
+    """Build the pyqtgraph colormap for a key of :data:`COLORMAPS`.
+
+    Parameters
+    ----------
+    key : str
+        Colormap key.
+
+    Returns
+    -------
+    pyqtgraph.ColorMap
+        The colormap.
+    """
+    if key == "gray":
+        return pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)], name="gray")
+    if key == "red_blue":
+        pos, colors = zip(*RED_BLUE_STOPS, strict=True)
+        return pg.ColorMap(list(pos), list(colors), name="red_blue")
+    return pg.colormap.get(key)
+
+
+@dataclass(frozen=True)
+class CellKey:
+    """Identifies a view.
+
+    ``stage`` is "input", "conv" or "pooled"; ``index`` the enabled filter's position (0 for
+    the input).
+    """
+
+    stage: str
+    index: int = 0
+
+
+class MapCell(pg.GraphicsLayoutWidget):
+    """One titled image view with an optional colour bar.
+
+    Parameters
+    ----------
+    key : CellKey
+        What it shows.
+    colorbar : bool, optional
+        Show a colour bar at the right.
+    """
+
+    sigHovered = Signal(object, int, int)  # CellKey, row, column; row -1 when leaving
+
+    def __init__(self, key: CellKey, colorbar: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.data: np.ndarray | None = None  # the values (before display transforms)
+        self.levels = (0.0, 1.0)
+        self.colormap_key = ""
+        self.ci.setContentsMargins(3, 2, 3, 3)
+        self.ci.setSpacing(2)
+        self.title = self.ci.addLabel("", row=0, col=0, colspan=2, size="9pt",
+                                      color=VIEW_FOREGROUND)
+        self.view: pg.ViewBox = self.ci.addViewBox(row=1, col=0, lockAspect=True,
+                                                   invertY=True, enableMenu=False)
+        self.view.setDefaultPadding(0.0)
+        self.image = pg.ImageItem()
+        self.view.addItem(self.image)
+        self.marker = QGraphicsRectItem()
+        pen = QPen(QColor(FIELD_COLOR))
+        pen.setCosmetic(True)
+        pen.setWidthF(1.5)
+        self.marker.setPen(pen)
+        self.marker.setZValue(10)
+        self.marker.hide()
+        self.view.addItem(self.marker, ignoreBounds=True)
+        self.bar: pg.ColorBarItem | None = None
+        if colorbar:
+            self.bar = pg.ColorBarItem(values=(0, 1), width=8, interactive=False,
+                                       colorMapMenu=False)
+            self.bar.getAxis("right").setWidth(34)
+            self.bar.getAxis("right").setStyle(tickTextOffset=3)
+            self.bar.setImageItem(self.image)
+            self.ci.addItem(self.bar, row=1, col=1)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def show_map(self, values: np.ndarray, shown: np.ndarray, levels: tuple[float, float],
+                 colormap_key: str) -> None:
+        """Display ``shown`` (float32 C-order) with explicit levels and a colormap.
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            The real values, read back on hover.
+        shown : numpy.ndarray
+            What is drawn (e.g. ``abs(values)``).
+        levels : tuple of float
+            ``(low, high)``.
+        colormap_key : str
+            Key of :data:`COLORMAPS`, or "" for none (RGB input).
+        """
+        self.data = values
+        self.levels = levels
+        self.image.setImage(shown, autoLevels=False, levels=levels)
+        if colormap_key != self.colormap_key:
+            self.colormap_key = colormap_key
+            cmap = colormap(colormap_key) if colormap_key else None
+            if self.bar is not None and cmap is not None:
+                self.bar.setColorMap(cmap)
+            else:
+                self.image.setLookupTable(cmap.getLookupTable(nPts=256) if cmap else None)
+        if self.bar is not None:
+            self.bar.setLevels(levels)
+
+    def set_title(self, text: str) -> None:
+        """Set the line above the image.
+
+        Parameters
+        ----------
+        text : str
+            Plain text.
+        """
+        self.title.setText(text)
+
+    @property
+    def title_text(self) -> str:
+        """The title shown."""
+        return str(self.title.text)
+
+    def mark_pixel(self, rect: QRectF | None) -> None:
+        """Outline ``rect`` (data coordinates) or hide the outline.
+
+        Parameters
+        ----------
+        rect : QRectF or None
+            Region to outline.
+        """
+        if rect is None:
+            self.marker.hide()
+        else:
+            self.marker.setRect(rect)
+            self.marker.show()
+
+    def scene_pos_of(self, row: int, col: int) -> QPointF:
+        """Scene position of the centre of pixel ``(row, col)``.
+
+        Parameters
+        ----------
+        row, col : int
+            Pixel.
+
+        Returns
+        -------
+        QPointF
+            In scene coordinates.
+        """
+        point: QPointF = self.view.mapViewToScene(QPointF(col + 0.5, row + 0.5))
+        return point
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        if self.data is None or not self.view.sceneBoundingRect().contains(pos):
+            self.sigHovered.emit(self.key, -1, -1)
+            return
+        point = self.view.mapSceneToView(pos)
+        row, col = math.floor(point.y()), math.floor(point.x())
+        height, width = self.data.shape[:2]
+        if 0 <= row < height and 0 <= col < width:
+            self.sigHovered.emit(self.key, row, col)
+        else:
+            self.sigHovered.emit(self.key, -1, -1)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        self.sigHovered.emit(self.key, -1, -1)
+        super().leaveEvent(event)
+
+
+@dataclass(frozen=True, eq=False)
+class _Shown:
+    """The result on screen and the pipeline layer that produced it."""
+
+    result: PipelineResult
+    layer: Layer
+    layer_index: int
+
+
+class MapViewsPanel(QWidget):
+    """Input view at the left, a scrollable grid of feature / pooled maps at the right.
+
+    Parameters
+    ----------
+    options : ViewOptions, optional
+        Initial colour options.
+    parent : QWidget, optional
+        Qt parent.
+    """
+
+    sigOptionsChanged = Signal(object)  # ViewOptions
+    sigHoverText = Signal(str)
+
+    def __init__(self, options: ViewOptions | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.options = options or ViewOptions()
+        self.hover_text = ""
+        self._shown: _Shown | None = None
+        self._input: np.ndarray | None = None
+        self.cells: dict[CellKey, MapCell] = {}
+        self._layout_signature: tuple[object, ...] = ()
+        self._groups = 0
+        self._rows = 0
+        self._columns = 1
+        self._sized = False
+        self._splitter_restored = False
+        self._zoom_groups: dict[tuple[int, ...], list[MapCell]] = {}
+
+        self.colormap_combo = QComboBox()
+        for key, title in COLORMAPS.items():
+            self.colormap_combo.addItem(title, key)
+        self.colormap_combo.setToolTip("Colormap of the feature maps (signed maps in symmetric "
+                                       "mode use a diverging one).")
+        self.mode_combo = QComboBox()
+        for key, title in COLOR_MODES.items():
+            self.mode_combo.addItem(title, key)
+            self.mode_combo.setItemData(self.mode_combo.count() - 1, COLOR_MODE_TIPS[key],
+                                        Qt.ItemDataRole.ToolTipRole)
+        self.mode_combo.setToolTip("How values are mapped to colours.")
+        self.shared_check = QCheckBox("Shared levels")
+        self.shared_check.setToolTip("Use one colour scale for all maps (compare strengths) "
+                                     "instead of one per map (shows detail in weak maps).")
+        self.reset_button = QPushButton("Reset zoom")
+        self.reset_button.setToolTip("Show every image whole again (Ctrl+0).")
+        self.reset_button.clicked.connect(self.reset_zoom)
+        self._set_option_widgets(self.options)
+        self.colormap_combo.currentIndexChanged.connect(self._on_option_widgets_changed)
+        self.mode_combo.currentIndexChanged.connect(self._on_option_widgets_changed)
+        self.shared_check.toggled.connect(self._on_option_widgets_changed)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 0, 4, 0)
+        for text, widget in (("Colormap", self.colormap_combo), ("Scale", self.mode_combo)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            bar.addWidget(label)
+            bar.addWidget(widget)
+            bar.addSpacing(8)
+        bar.addWidget(self.shared_check)
+        bar.addSpacing(8)
+        bar.addWidget(self.reset_button)
+        bar.addStretch(1)
+
+        self.error_banner = QLabel()
+        self.error_banner.setObjectName("computeError")
+        self.error_banner.setWordWrap(True)
+        self.error_banner.setStyleSheet("QLabel { background: #fdecea; color: #b71c1c; "
+                                        "border: 1px solid #f5c2c0; border-radius: 3px; "
+                                        "padding: 4px 8px; }")
+        self.error_banner.hide()
+
+        self.input_cell = MapCell(CellKey("input"), colorbar=False)
+        self.input_cell.set_title("Input")
+        self.input_cell.sigHovered.connect(self._on_cell_hovered)
+        self.input_cell.view.sigRangeChangedManually.connect(
+            lambda _: self._on_range_changed_manually(self.input_cell))
+        self.field_rect = QGraphicsRectItem()
+        pen = QPen(QColor(FIELD_COLOR))
+        pen.setCosmetic(True)
+        pen.setWidthF(2.0)
+        self.field_rect.setPen(pen)
+        self.field_rect.setBrush(QColor(255, 179, 0, 40))
+        self.field_rect.setZValue(10)
+        self.field_rect.hide()
+        self.input_cell.view.addItem(self.field_rect, ignoreBounds=True)
+
+        self.grid_widget = QWidget()
+        self.grid_widget.setObjectName("mapGrid")
+        self.grid = QGridLayout(self.grid_widget)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(3)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.grid_widget)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.inspector = PatchInspector()
+        self.input_column = QSplitter(Qt.Orientation.Vertical)
+        self.input_column.setObjectName("inputColumn")
+        self.input_column.addWidget(self.input_cell)
+        self.input_column.addWidget(self.inspector)
+        self.input_column.setStretchFactor(0, 3)
+        self.input_column.setStretchFactor(1, 2)
+        self.input_column.setChildrenCollapsible(False)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("viewsSplitter")
+        self.splitter.addWidget(self.input_column)
+        self.splitter.addWidget(self.scroll_area)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(bar)
+        layout.addWidget(self.error_banner)
+        layout.addWidget(self.splitter, 1)
+
+    # ---------------------------------------------------------------- options
+
+    def _set_option_widgets(self, options: ViewOptions) -> None:
+        for widget in (self.colormap_combo, self.mode_combo, self.shared_check):
+            widget.blockSignals(True)
+        self.colormap_combo.setCurrentIndex(self.colormap_combo.findData(options.colormap))
+        self.mode_combo.setCurrentIndex(self.mode_combo.findData(options.mode))
+        self.shared_check.setChecked(options.shared)
+        for widget in (self.colormap_combo, self.mode_combo, self.shared_check):
+            widget.blockSignals(False)
+
+    def _on_option_widgets_changed(self) -> None:
+        self.set_options(ViewOptions(self.colormap_combo.currentData(),
+                                     self.mode_combo.currentData(),
+                                     self.shared_check.isChecked()))
+
+    def set_options(self, options: ViewOptions) -> None:
+        """Change the colour options and redraw.
+
+        Parameters
+        ----------
+        options : ViewOptions
+            New options.
+        """
+        self._set_option_widgets(options)
+        if options == self.options:
+            return
+        self.options = options
+        self._redraw_maps()
+        self.sigOptionsChanged.emit(options)
+
+    # ----------------------------------------------------------------- images
+
+    def set_input(self, image_chw: np.ndarray) -> None:
+        """Show an input tensor ``(C, H, W)`` (before its maps are computed).
+
+        Parameters
+        ----------
+        image_chw : numpy.ndarray
+            1 or 3 channels, float32.
+        """
+        previous = None if self._input is None else self._input.shape
+        self._input = image_chw
+        if image_chw.shape[0] == 3:
+            shown = np.ascontiguousarray(image_chw.transpose(1, 2, 0), dtype=np.float32)
+            values = shown
+        else:
+            shown = values = np.ascontiguousarray(image_chw[0], dtype=np.float32)
+        low, high = float(np.nanmin(shown)), float(np.nanmax(shown))
+        levels = (0.0, 1.0) if low >= 0 and high <= 1 else (low, high if high > low
+                                                             else low + 1)
+        self.input_cell.show_map(values, shown, levels, "gray" if shown.ndim == 2 else "")
+        c, h, w = image_chw.shape
+        self.input_cell.set_title(f"Input — {h}x{w} {'RGB' if c == 3 else 'gray'}")
+        if previous != image_chw.shape:
+            self.input_cell.view.autoRange(padding=0)
+            self._relink()
+
+    def show_result(self, result: PipelineResult, layer: Layer, layer_index: int = 0) -> None:
+        """Show one computed result: the input and layer ``layer_index``'s maps.
+
+        Parameters
+        ----------
+        result : PipelineResult
+            From :func:`workbench.core.run_pipeline`.
+        layer : Layer
+            The layer that produced the maps (for titles and receptive fields).
+        layer_index : int, optional
+            Which layer of ``result`` to show.
+        """
+        self._shown = _Shown(result, layer, layer_index)
+        self.set_input(result.input)
+        lr = result.layers[layer_index]
+        pooled = layer.pool.kind != "none"
+        keys = [CellKey("conv", i) for i in range(len(lr.filter_names))]
+        if pooled:
+            keys += [CellKey("pooled", i) for i in range(len(lr.filter_names))]
+        for key in [k for k in self.cells if k not in keys]:
+            cell = self.cells.pop(key)
+            self.grid.removeWidget(cell)
+            cell.deleteLater()
+        for key in keys:
+            if key not in self.cells:
+                cell = MapCell(key)
+                cell.setMinimumWidth(160)
+                cell.sigHovered.connect(self._on_cell_hovered)
+                cell.view.sigRangeChangedManually.connect(
+                    lambda _, c=cell: self._on_range_changed_manually(c))
+                self.cells[key] = cell
+        self._redraw_maps()
+        signature = (pooled, len(lr.filter_names),
+                     tuple(m.shape for m in lr.activated), tuple(m.shape for m in lr.pooled))
+        if signature != self._layout_signature:
+            old_shapes = self._layout_signature[2:] if self._layout_signature else ()
+            self._layout_signature = signature
+            self._arrange()
+            self._relink()
+            if old_shapes != signature[2:]:
+                self.reset_zoom()
+
+    def _maps(self, key: CellKey) -> np.ndarray:
+        assert self._shown is not None
+        lr = self._shown.result.layers[self._shown.layer_index]
+        return (lr.activated if key.stage == "conv" else lr.pooled)[key.index]
+
+    def _redraw_maps(self) -> None:
+        if self._shown is None:
+            return
+        mode = self.options.mode
+        shared = None
+        if self.options.shared:
+            shared = levels_for([self._maps(k) for k in self.cells], mode)
+        lr = self._shown.result.layers[self._shown.layer_index]
+        pool_title = POOL_TITLES.get(self._shown.layer.pool.kind, "").lower()
+        for key, cell in self.cells.items():
+            values = self._maps(key)
+            levels = shared or levels_for([values], mode)
+            signed = bool((values < 0).any())  # NaN compares False: no warning
+            cmap = effective_colormap(self.options.colormap, mode, -1.0 if signed else 0.0)
+            cell.show_map(values, display_data(values, mode), levels, cmap)
+            name = lr.filter_names[key.index]
+            h, w = values.shape
+            if key.stage == "conv":
+                cell.set_title(f"{name} — {h}x{w}")
+            else:
+                cell.set_title(f"{pool_title} pooled — {h}x{w}")
+
+    def _arrange(self) -> None:
+        for cell in self.cells.values():
+            self.grid.removeWidget(cell)
+        count = len({k.index for k in self.cells})
+        per_filter = 2 if any(k.stage == "pooled" for k in self.cells) else 1
+        width = max(self.scroll_area.viewport().width(), 1)
+        groups = max(1, width // (MIN_PAIR_WIDTH if per_filter == 2 else MIN_PAIR_WIDTH // 2))
+        groups = min(groups, max(count, 1))
+        self._rows = math.ceil(count / groups) if count else 0
+        for i in range(count):
+            row, group = divmod(i, groups)
+            for j, stage in enumerate(("conv", "pooled")[:per_filter]):
+                self.grid.addWidget(self.cells[CellKey(stage, i)], row, group * per_filter + j)
+        # Rows keep their computed height; an empty last row takes what is left over.
+        for r in range(max(self.grid.rowCount(), self._rows + 1)):
+            self.grid.setRowStretch(r, 0 if r < self._rows else 1)
+        for c in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(c, 1 if c < groups * per_filter else 0)
+        self._groups = groups
+        self._columns = groups * per_filter
+        self._size_cells()
+
+    def _size_cells(self) -> None:
+        """Make rows as tall as the maps need at the column width, within the view."""
+        if not self.cells or not self._rows:
+            return
+        viewport = self.scroll_area.viewport()
+        spacing = self.grid.spacing()
+        cell_width = (viewport.width() - spacing * (self._columns - 1)) / self._columns
+        aspect = max(c.data.shape[0] / c.data.shape[1] for c in self.cells.values()
+                     if c.data is not None)
+        ideal = int((cell_width - CELL_CHROME[0]) * aspect) + CELL_CHROME[1]
+        fill = (viewport.height() - spacing * (self._rows - 1)) // self._rows
+        height = min(ideal, fill)
+        if height < MIN_CELL_HEIGHT:  # too many rows to fit: scroll instead of shrinking
+            height = min(ideal, MIN_CELL_HEIGHT)
+        height = max(height, MIN_CELL_HEIGHT // 2)
+        for cell in self.cells.values():
+            cell.setFixedHeight(height)
+        self.grid_widget.setMinimumHeight(self._rows * height + spacing * (self._rows - 1))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            width = self.splitter.width()
+            if not self._splitter_restored:
+                self.splitter.setSizes([int(width * 0.36), width - int(width * 0.36)])
+            # Room for a square input and its title; the inspector gets the rest.
+            height = self.input_column.height()
+            top = min(self.splitter.sizes()[0] + 40, int(height * 0.6))
+            self.input_column.setSizes([top, height - top])
+
+    def restore_splitter(self, state: bytes) -> None:
+        """Restore the input / maps split saved from :attr:`splitter`.
+
+        Parameters
+        ----------
+        state : bytes
+            From ``splitter.saveState()``; empty or invalid keeps the default split.
+        """
+        self._splitter_restored = bool(state) and self.splitter.restoreState(state)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.cells:
+            per_filter = 2 if any(k.stage == "pooled" for k in self.cells) else 1
+            width = max(self.scroll_area.viewport().width(), 1)
+            groups = max(1, width // (MIN_PAIR_WIDTH if per_filter == 2
+                                      else MIN_PAIR_WIDTH // 2))
+            if min(groups, len(self.cells) // per_filter) != self._groups:
+                self._arrange()
+            else:
+                self._size_cells()
+
+    def _all_cells(self) -> list[MapCell]:
+        return [self.input_cell, *self.cells.values()]
+
+    def _relink(self) -> None:
+        """Group the views by image size; zooming one of a group zooms the others."""
+        self._zoom_groups = {}
+        for cell in self._all_cells():
+            if cell.data is not None:
+                self._zoom_groups.setdefault(cell.data.shape[:2], []).append(cell)
+
+    def _on_range_changed_manually(self, cell: MapCell) -> None:
+        # pyqtgraph's own axis links fight the locked aspect ratio of views of different
+        # sizes (the ranges grow without end), so only user zooms are copied, one way.
+        if cell.data is None:
+            return
+        x_range, y_range = cell.view.viewRange()
+        for other in self._zoom_groups.get(cell.data.shape[:2], []):
+            if other is not cell:
+                other.view.setRange(xRange=x_range, yRange=y_range, padding=0)
+
+    def reset_zoom(self) -> None:
+        """Show every image whole."""
+        for cell in self._all_cells():
+            if cell.data is not None:
+                cell.view.autoRange(padding=0)
+
+    # ------------------------------------------------------------------ hover
+
+    def set_error(self, message: str | None) -> None:
+        """Show (or clear) why the maps are not up to date.
+
+        Parameters
+        ----------
+        message : str or None
+            The reason; the previous maps stay on screen.
+        """
+        if message:
+            kept = " — showing the last good result" if self._shown is not None else ""
+            self.error_banner.setText(f"⚠ Cannot compute: {message}{kept}")
+        self.error_banner.setVisible(bool(message))
+
+    def cell(self, stage: str, index: int = 0) -> MapCell:
+        """Return the view of a stage and enabled-filter position.
+
+        Parameters
+        ----------
+        stage : {"input", "conv", "pooled"}
+            Which map.
+        index : int, optional
+            Enabled filter position.
+
+        Returns
+        -------
+        MapCell
+            The view.
+
+        Raises
+        ------
+        KeyError
+            If no such view is shown.
+        """
+        return self.input_cell if stage == "input" else self.cells[CellKey(stage, index)]
+
+    def _on_cell_hovered(self, key: CellKey, row: int, col: int) -> None:
+        self.hover(key, row, col)
+
+    def hover(self, key: CellKey, row: int, col: int) -> str:
+        """Report the value at ``(row, col)`` of a view and outline its receptive field.
+
+        Parameters
+        ----------
+        key : CellKey
+            The view.
+        row, col : int
+            Pixel; -1 clears the read-out.
+
+        Returns
+        -------
+        str
+            The read-out, also emitted as ``sigHoverText``.
+        """
+        for other in self._all_cells():
+            other.mark_pixel(None)
+        self.field_rect.hide()
+        cell: MapCell | None = self.cells.get(key) if key.stage != "input" \
+            else self.input_cell
+        if row < 0 or cell is None or cell.data is None:
+            self._set_hover_text("")
+            return ""
+        value = cell.data[row, col]
+        if np.ndim(value):
+            shown = ", ".join(format_value(float(v)) for v in value)
+            text = f"Input  x {col}, y {row}  RGB ({shown})"
+        else:
+            where = "Input" if key.stage == "input" else self._map_name(key)
+            text = f"{where}  x {col}, y {row}  value {format_value(float(value))}"
+        cell.mark_pixel(QRectF(col, row, 1, 1))
+        if key.stage != "input" and self._shown is not None:
+            layer = self._shown.layer
+            if self._shown.layer_index == 0:
+                kernel = layer.enabled_filters[key.index].kernel_size
+                conv_shape = self._maps(CellKey("conv", key.index)).shape
+                input_shape = self._shown.result.input.shape[1:]
+                field = receptive_field(layer, kernel, conv_shape, input_shape, key.stage,
+                                        row, col)
+                window, inside = field.window, field.inside
+                text += (f"  ·  receptive field rows {window.top}–{window.bottom}, "
+                         f"cols {window.left}–{window.right} ({window.height}x{window.width})")
+                if field.touches_padding:
+                    text += f", partly {layer.padding_mode} padding"
+                if inside is not None:
+                    self.field_rect.setRect(QRectF(inside.left, inside.top, inside.width,
+                                                   inside.height))
+                    self.field_rect.show()
+                self._explain(key, row, col)
+        self._set_hover_text(text)
+        return text
+
+    def _explain(self, key: CellKey, row: int, col: int) -> None:
+        """Show the arithmetic of a conv or pooled pixel in the inspector."""
+        assert self._shown is not None
+        layer, result = self._shown.layer, self._shown.result
+        lr = result.layers[self._shown.layer_index]
+        name = lr.filter_names[key.index]
+        if key.stage == "pooled":
+            window = pool_window(layer, lr.activated[key.index].shape, row, col)
+            values = lr.activated[key.index][window.top:window.bottom + 1,
+                                             window.left:window.right + 1]
+            self.inspector.show_pool(name, row, col, POOL_TITLES[layer.pool.kind], values,
+                                     float(lr.pooled[key.index][row, col]))
+            return
+        f = layer.enabled_filters[key.index]
+        # With groups, filter i reads only the input channels of its group.
+        per_group = max(len(layer.enabled_filters) // layer.groups, 1)
+        first = (key.index // per_group) * f.channels
+        channels = range(first, first + f.channels)
+        image = result.input[first:first + f.channels]
+        weight = f.weight[:, ::-1, ::-1] if layer.flip else f.weight
+        names = [("R", "G", "B")[c] if result.input.shape[0] == 3 else f"channel {c + 1}"
+                 for c in channels]
+        self.inspector.show_conv(
+            name, row, col, input_patch(image, layer, f.kernel_size, row, col), weight,
+            f.bias, float(lr.conv[key.index][row, col]), ACTIVATION_TITLES[layer.activation],
+            float(lr.activated[key.index][row, col]), names)
+
+    def _map_name(self, key: CellKey) -> str:
+        assert self._shown is not None
+        name = self._shown.result.layers[self._shown.layer_index].filter_names[key.index]
+        return f"{name} (pooled)" if key.stage == "pooled" else name
+
+    def _set_hover_text(self, text: str) -> None:
+        if text != self.hover_text:
+            self.hover_text = text
+            self.sigHoverText.emit(text)

@@ -1,0 +1,202 @@
+"""What the window remembers between runs: a Qt-free dataclass, persisted through QSettings.
+
+The file is INI. Its path is ``$CONV_WORKBENCH_SETTINGS`` when set (tests point it at a
+temporary file), else Qt's per-user location for organisation/application "conv-workbench".
+A corrupt file, or an invalid value inside it, falls back to the defaults with a message;
+nothing here raises for bad content.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from workbench.core import Pipeline, default_pipeline, from_json, to_json
+from workbench.gui.color_scaling import COLOR_MODES, COLORMAPS, ViewOptions
+from workbench.gui.image_loading import DEFAULT_MAX_SIDE
+
+ENV_VAR = "CONV_WORKBENCH_SETTINGS"
+FORMAT_VERSION = 1
+MAX_RECENT = 10
+MAX_SIDE_RANGE = (16, 8192)
+SAMPLE_PREFIX = "sample:"
+DEFAULT_IMAGE = SAMPLE_PREFIX + "astronaut"
+
+
+@dataclass
+class WorkbenchSettings:
+    """Everything restored at start-up. ``image`` is a file path or ``"sample:<key>"``."""
+
+    pipeline: Pipeline = field(default_factory=default_pipeline)
+    image: str = DEFAULT_IMAGE
+    recent_files: list[str] = field(default_factory=list)
+    recent_workspaces: list[str] = field(default_factory=list)
+    max_side: int = DEFAULT_MAX_SIDE
+    view: ViewOptions = field(default_factory=ViewOptions)
+    selected_filter: int = 0
+    geometry: bytes = b""
+    window_state: bytes = b""
+    splitter_state: bytes = b""
+    left_splitter_state: bytes = b""
+    views_splitter_state: bytes = b""
+
+    def add_recent(self, path: str) -> None:
+        """Put ``path`` first in the recent files, dropping duplicates and the oldest.
+
+        Parameters
+        ----------
+        path : str
+            An image file path.
+        """
+        self.recent_files = [path] + [p for p in self.recent_files if p != path]
+        del self.recent_files[MAX_RECENT:]
+
+
+def settings_path() -> Path | None:
+    """Return the file named by ``$CONV_WORKBENCH_SETTINGS``, or None for Qt's default.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The overriding path.
+    """
+    value = os.environ.get(ENV_VAR)
+    return Path(value).expanduser() if value else None
+
+
+def _open() -> QSettings:
+    path = settings_path()
+    if path is not None:
+        return QSettings(str(path), QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "conv-workbench",
+                     "conv-workbench")
+
+
+def _text(value: object) -> str | None:
+    # A hand-edited INI value with an unquoted comma reads back as a list of strings.
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    return value if isinstance(value, str) else None
+
+
+def _as_int(value: object, low: int, high: int) -> int | None:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if low <= number <= high else None
+
+
+def _as_bool(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "false": False}.get(str(value).lower())
+
+
+def _as_bytes(value: object) -> bytes:
+    return bytes(value.data()) if isinstance(value, QByteArray) else b""
+
+
+def _paths(value: object) -> list[str] | None:
+    """Read a JSON list of paths (at most ``MAX_RECENT``); None if the text is not JSON."""
+    try:
+        paths = json.loads(_text(value) or "[]")
+    except json.JSONDecodeError:
+        return None
+    return [p for p in paths if isinstance(p, str)][:MAX_RECENT] \
+        if isinstance(paths, list) else []
+
+
+def load_settings() -> tuple[WorkbenchSettings, list[str]]:
+    """Read the settings file.
+
+    Returns
+    -------
+    tuple
+        The settings (defaults for anything missing or invalid) and a list of messages
+        describing what was ignored, empty when the file was fine or did not exist.
+    """
+    defaults = WorkbenchSettings()
+    store = _open()
+    path = Path(store.fileName())
+    if not path.is_file() or path.stat().st_size == 0:
+        return defaults, []
+    version = store.value("meta/format_version")
+    if store.status() != QSettings.Status.NoError or _as_int(version, 1, FORMAT_VERSION) is None:
+        backup = path.with_name(path.name + ".corrupt")
+        shutil.copyfile(path, backup)
+        return defaults, [f"The settings file {path} is not readable (saved a copy as "
+                          f"{backup.name}); starting with the defaults."]
+    messages: list[str] = []
+    settings = WorkbenchSettings()
+
+    text = _text(store.value("pipeline/json"))
+    if text is not None:
+        try:
+            settings.pipeline = from_json(text)
+        except ValueError as exc:
+            messages.append(f"The saved filter bank is invalid ({exc}); using the default bank.")
+    settings.image = _text(store.value("image/source")) or defaults.image
+    for key, attribute, what in (("image/recent", "recent_files", "recent-files"),
+                                 ("workspace/recent", "recent_workspaces",
+                                  "recent-workspaces")):
+        paths = _paths(store.value(key))
+        if paths is None:
+            messages.append(f"The {what} list is invalid and was cleared.")
+        setattr(settings, attribute, paths or [])
+    max_side = store.value("image/max_side")
+    if max_side is not None:
+        settings.max_side = _as_int(max_side, *MAX_SIDE_RANGE) or defaults.max_side
+    colormap = _text(store.value("view/colormap"))
+    mode = _text(store.value("view/color_mode"))
+    shared = _as_bool(store.value("view/shared_levels"))
+    settings.view = ViewOptions(
+        colormap if colormap in COLORMAPS else defaults.view.colormap,
+        mode if mode in COLOR_MODES else defaults.view.mode,
+        defaults.view.shared if shared is None else shared)
+    settings.selected_filter = _as_int(store.value("window/selected_filter"), 0, 10_000) or 0
+    settings.geometry = _as_bytes(store.value("window/geometry"))
+    settings.window_state = _as_bytes(store.value("window/state"))
+    settings.splitter_state = _as_bytes(store.value("window/splitter"))
+    settings.left_splitter_state = _as_bytes(store.value("window/left_splitter"))
+    settings.views_splitter_state = _as_bytes(store.value("window/views_splitter"))
+    return settings, messages
+
+
+def save_settings(settings: WorkbenchSettings) -> Path:
+    """Write ``settings``, replacing whatever the file held.
+
+    Parameters
+    ----------
+    settings : WorkbenchSettings
+        What to remember.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    store = _open()
+    store.clear()
+    store.setValue("meta/format_version", FORMAT_VERSION)
+    store.setValue("pipeline/json", to_json(settings.pipeline, indent=None))
+    store.setValue("image/source", settings.image)
+    store.setValue("image/recent", json.dumps(settings.recent_files))
+    store.setValue("workspace/recent", json.dumps(settings.recent_workspaces))
+    store.setValue("image/max_side", settings.max_side)
+    store.setValue("view/colormap", settings.view.colormap)
+    store.setValue("view/color_mode", settings.view.mode)
+    store.setValue("view/shared_levels", settings.view.shared)
+    store.setValue("window/selected_filter", settings.selected_filter)
+    store.setValue("window/geometry", QByteArray(settings.geometry))
+    store.setValue("window/state", QByteArray(settings.window_state))
+    store.setValue("window/splitter", QByteArray(settings.splitter_state))
+    store.setValue("window/left_splitter", QByteArray(settings.left_splitter_state))
+    store.setValue("window/views_splitter", QByteArray(settings.views_splitter_state))
+    store.sync()
+    return Path(store.fileName())
