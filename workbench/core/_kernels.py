@@ -83,8 +83,19 @@ def _pass_size(remaining):  # noqa: D103
     return 9
 
 
+@njit(inline="always", **_SERIAL)
+def _accumulate_column(of, o_row, xf, x_base, wf, w_base, rel, lo, hi, t0, nt,
+                       ox):  # noqa: D103
+    acc = of[uint64(o_row + ox)]
+    for t in range(t0, t0 + nt):
+        if lo[t] <= ox < hi[t]:
+            acc += wf[w_base + t] * xf[uint64(x_base + rel[t] + ox)]
+    of[uint64(o_row + ox)] = acc
+
+
 @njit(**_SERIAL)
-def _accumulate_pass(of, o_row, xf, x_base, wf, w_base, rel, lo, hi, t0, nt):  # noqa: D103
+def _accumulate_pass(of, o_row, w_out, xf, x_base, wf, w_base, rel, lo, hi, t0,
+                     nt):  # noqa: D103
     # of[o_row + ox] += wf[w_base + t] * xf[x_base + rel[t] + ox] for taps t0 .. t0+nt-1,
     # in tap order. Flat arrays and offsets rather than row views: a view made inside the
     # parallel loop costs two atomic reference-count updates on the parent array, which
@@ -98,14 +109,11 @@ def _accumulate_pass(of, o_row, xf, x_base, wf, w_base, rel, lo, hi, t0, nt):  #
     if hi_g <= lo_g:
         # No column sees every tap of the pass (tiny input or huge dilation).
         lo_g = hi_g = 0
-    for t in range(t0, t0 + nt):
-        # Border columns reached by this tap but outside the fused interior.
-        wv = wf[w_base + t]
-        src = x_base + rel[t]
-        for ox in range(lo[t], min(hi[t], lo_g)):
-            of[uint64(o_row + ox)] += wv * xf[uint64(src + ox)]
-        for ox in range(max(lo[t], hi_g), hi[t]):
-            of[uint64(o_row + ox)] += wv * xf[uint64(src + ox)]
+    # Border columns, outside the fused interior: each takes the taps that reach it.
+    for ox in range(lo_g):
+        _accumulate_column(of, o_row, xf, x_base, wf, w_base, rel, lo, hi, t0, nt, ox)
+    for ox in range(hi_g, w_out):
+        _accumulate_column(of, o_row, xf, x_base, wf, w_base, rel, lo, hi, t0, nt, ox)
     if hi_g <= lo_g:
         return
     count = uint64(hi_g - lo_g)
@@ -228,21 +236,25 @@ def _split_phases(x, used_rows, used_phases, sx):  # noqa: D103
     n_batch, channels, height, width = x.shape
     phase_width = (width + sx - 1) // sx
     xs = np.empty((n_batch, channels, height, sx, phase_width), dtype=np.float32)
+    xf = x.ravel()
+    sf = xs.ravel()
     for task in prange(n_batch * channels * height):
-        iy = task % height
-        if not used_rows[iy]:
+        if not used_rows[task % height]:
             continue
-        nc = task // height
-        n = nc // channels
-        c = nc - n * channels
-        src = x[n, c, iy]
-        dst = xs[n, c, iy]
         for p in range(sx):
             if not used_phases[p]:
                 continue
-            drow = dst[p]
-            for j in range((width - p + sx - 1) // sx):
-                drow[j] = src[p + j * sx]
+            src = uint64(task * width + p)
+            dst = uint64((task * sx + p) * phase_width)
+            count = uint64((width - p + sx - 1) // sx)
+            if sx == 2:
+                # A constant stride lets LLVM vectorise the gather with shuffles.
+                for j in range(count):
+                    sf[dst + j] = xf[src + (j << uint64(1))]
+            else:
+                step = uint64(sx)
+                for j in range(count):
+                    sf[dst + j] = xf[src + j * step]
     return xs
 
 
@@ -296,7 +308,8 @@ def conv2d_zero_padded(x, w, b, out, sy, sx, py, px, dy, dx, groups):  # noqa: D
             t_end = (ci * kh + ky_hi) * kw
             while t < t_end:
                 nt = _pass_size(t_end - t)
-                _accumulate_pass(of, o_row, xf, x_base, wf, w_base, rel, lo, hi, t, nt)
+                _accumulate_pass(of, o_row, w_out, xf, x_base, wf, w_base, rel, lo, hi, t,
+                                 nt)
                 t += nt
         bv = b[f]
         if bv != 0.0:

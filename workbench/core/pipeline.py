@@ -252,8 +252,15 @@ class PipelineResult:
         return sum(layer.times.total for layer in self.layers)
 
 
-def _conv_layer(x: FloatArray, layer: Layer, index: int) -> tuple[FloatArray, ...]:
-    """Run the conv of one layer; filters of different kernel sizes are computed per size."""
+Batch = tuple[list[int], FloatArray]
+
+
+def _conv_layer(x: FloatArray, layer: Layer, index: int) -> list[Batch]:
+    """Run the conv of one layer, one batch per kernel size.
+
+    Returns ``(filter indices, maps (n, H, W))`` pairs, so the activation and pooling run
+    on whole stacks without copying maps apart and back together.
+    """
     filters = layer.enabled_filters
     channels = x.shape[0]
     depths = {f.channels for f in filters}
@@ -274,7 +281,7 @@ def _conv_layer(x: FloatArray, layer: Layer, index: int) -> tuple[FloatArray, ..
     sizes = {f.kernel_size for f in filters}
     if len(sizes) > 1 and layer.groups > 1:
         raise PipelineError("groups > 1 needs every filter to have the same kernel size", index)
-    out: list[FloatArray | None] = [None] * len(filters)
+    batches: list[Batch] = []
     for size in sorted(sizes):
         idx = [i for i, f in enumerate(filters) if f.kernel_size == size]
         weight = np.stack([filters[i].weight for i in idx])
@@ -285,9 +292,17 @@ def _conv_layer(x: FloatArray, layer: Layer, index: int) -> tuple[FloatArray, ..
                           padding_mode=layer.padding_mode, flip=layer.flip)
         except ValueError as exc:
             raise PipelineError(str(exc), index) from exc
+        batches.append((idx, maps))
+    return batches
+
+
+def _per_filter(batches: list[Batch], count: int) -> tuple[FloatArray, ...]:
+    """Split batches back into one 2-D map per filter, in filter order (views, no copy)."""
+    out: list[FloatArray] = [np.empty(0, np.float32)] * count
+    for idx, maps in batches:
         for j, i in enumerate(idx):
             out[i] = maps[j]
-    return tuple(m for m in out if m is not None)
+    return tuple(out)
 
 
 def _pool(maps: FloatArray, pool: Pool, index: int) -> FloatArray:
@@ -306,17 +321,6 @@ def _pool(maps: FloatArray, pool: Pool, index: int) -> FloatArray:
                     ceil_mode=pool.ceil_mode)
     except ValueError as exc:
         raise PipelineError(f"pooling: {exc}", index) from exc
-
-
-def _stack_same_shape(maps: tuple[FloatArray, ...]) -> list[FloatArray]:
-    """Group consecutive maps of equal shape so each group is one (F, H, W) array."""
-    groups: list[list[FloatArray]] = []
-    for m in maps:
-        if groups and groups[-1][0].shape == m.shape:
-            groups[-1].append(m)
-        else:
-            groups.append([m])
-    return [np.stack(g) for g in groups]
 
 
 def run_pipeline(image_chw: Any, pipeline: Pipeline) -> PipelineResult:
@@ -362,23 +366,27 @@ def run_pipeline(image_chw: Any, pipeline: Pipeline) -> PipelineResult:
         t0 = time.perf_counter()
         conv = _conv_layer(current, layer, index)
         t1 = time.perf_counter()
-        activated = tuple(
-            a for stack in _stack_same_shape(conv)
-            for a in activate(layer.activation, stack, negative_slope=layer.negative_slope))
+        activated = [(idx, activate(layer.activation, maps, negative_slope=layer.negative_slope))
+                     for idx, maps in conv]
         t2 = time.perf_counter()
-        pooled = tuple(p for stack in _stack_same_shape(activated)
-                       for p in _pool(stack, layer.pool, index))
+        pooled = [(idx, _pool(maps, layer.pool, index)) for idx, maps in activated]
         t3 = time.perf_counter()
-        results.append(LayerResult(tuple(f.name for f in layer.enabled_filters), conv, activated,
-                                   pooled, StageTimes(t1 - t0, t2 - t1, t3 - t2)))
+        count = len(layer.enabled_filters)
+        results.append(LayerResult(
+            tuple(f.name for f in layer.enabled_filters), _per_filter(conv, count),
+            _per_filter(activated, count), _per_filter(pooled, count),
+            StageTimes(t1 - t0, t2 - t1, t3 - t2)))
         if index + 1 < len(pipeline.layers):
-            shapes = {p.shape for p in pooled}
-            if len(shapes) != 1:
+            shapes = sorted({maps.shape[1:] for _, maps in pooled})
+            if len(pooled) == 1:
+                current = pooled[0][1]
+            elif len(shapes) == 1:
+                current = np.stack(_per_filter(pooled, count))
+            else:
                 raise PipelineError(
-                    f"its maps have different sizes {sorted(shapes)} (mixed kernel sizes), so "
+                    f"its maps have different sizes {shapes} (mixed kernel sizes), so "
                     "the next layer cannot stack them; use padding='same' or equal kernels",
                     index)
-            current = np.stack(pooled)
     return PipelineResult(x, tuple(results))
 
 

@@ -196,7 +196,7 @@ def global_max_pool2d(x: Any) -> FloatArray:
     array([5.], dtype=float32)
     """
     x4, had_batch = batched(as_float32(x, "x"), "x", 2)
-    out = x4.max(axis=(2, 3), keepdims=True)
+    out: FloatArray = x4.max(axis=(2, 3), keepdims=True)
     return out if had_batch else out[0]
 
 
@@ -224,7 +224,7 @@ def global_avg_pool2d(x: Any) -> FloatArray:
     array([2.5], dtype=float32)
     """
     x4, had_batch = batched(as_float32(x, "x"), "x", 2)
-    out = x4.mean(axis=(2, 3), keepdims=True, dtype=np.float64).astype(np.float32)
+    out: FloatArray = x4.mean(axis=(2, 3), keepdims=True, dtype=np.float64).astype(np.float32)
     return out if had_batch else out[0]
 
 

@@ -19,6 +19,17 @@ SCREENSHOT_TIMEOUT_S = 120
 SCREENSHOT_SETTLE_MS = 400
 
 
+def prefer_gui_responsiveness() -> None:
+    """Let idle OpenMP threads sleep at once instead of spinning (unless the user chose).
+
+    numba's OpenMP pool otherwise spins for a while after every parallel kernel; on a
+    2-core machine that steals the GUI thread's core between the frames of a live stream
+    (measured: median compute 36 -> 10 ms, GUI stalls 157 -> 86 ms at 640x480). Must run
+    before the first parallel kernel loads the OpenMP runtime, which reads it then.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def make_application() -> QApplication:
     """Return the running QApplication, creating it (with name and icon) if needed.
 
@@ -47,6 +58,7 @@ def _take_screenshot(app: QApplication, window: MainWindow, out: Path) -> int:
             print(f"saved {out}")
         else:
             print(f"error: could not write {out}", file=sys.stderr)
+        window.shutdown()  # closing after shutdown never asks about unsaved changes
         window.close()
         app.exit(status["code"])
 
@@ -66,6 +78,7 @@ def _take_screenshot(app: QApplication, window: MainWindow, out: Path) -> int:
     def on_timeout() -> None:
         print(f"error: no result within {SCREENSHOT_TIMEOUT_S} s; "
               f"{window.message_bar.text or window.params.error_text}", file=sys.stderr)
+        window.shutdown()
         window.close()
         app.exit(1)
 
@@ -101,6 +114,7 @@ def run_gui(workspace: str | None = None, image: str | None = None,
     """
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    prefer_gui_responsiveness()
     app = make_application()
     settings, messages = load_settings()
     if image:

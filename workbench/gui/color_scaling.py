@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -79,7 +80,13 @@ def display_data(values: np.ndarray, mode: str) -> np.ndarray:
 
 
 def _finite_range(values: np.ndarray) -> tuple[float, float] | None:
-    finite = values[np.isfinite(values)] if not np.isfinite(values).all() else values
+    if values.size == 0:
+        return None
+    # Two passes in the common all-finite case (NaN or inf make min or max non-finite).
+    low, high = float(values.min()), float(values.max())
+    if math.isfinite(low) and math.isfinite(high):
+        return low, high
+    finite = values[np.isfinite(values)]
     if finite.size == 0:
         return None
     return float(finite.min()), float(finite.max())

@@ -40,6 +40,10 @@ from workbench.gui.compute_worker import ComputeController, ComputeOutcome
 from workbench.gui.filter_bank import FilterBankPanel
 from workbench.gui.image_loading import IMAGE_SUFFIXES, ImageLoadError, LoadedImage, load_image
 from workbench.gui.kernel_editor import KernelEditor
+from workbench.gui.live_controller import LiveController
+from workbench.gui.live_panel import VIDEO_SUFFIXES, LivePanel
+from workbench.gui.live_window import attach as attach_live
+from workbench.gui.live_window import fill_sources_menu
 from workbench.gui.map_views import MapViewsPanel
 from workbench.gui.message_bar import MessageBar
 from workbench.gui.parameter_panel import ParameterPanel
@@ -47,15 +51,12 @@ from workbench.gui.pipeline_edits import replace_filters, with_layer
 from workbench.gui.pipeline_model import PipelineModel
 from workbench.gui.settings import (
     DEFAULT_IMAGE,
-    MAX_SIDE_RANGE,
     SAMPLE_PREFIX,
     WorkbenchSettings,
     load_settings,
     save_settings,
 )
-from workbench.io.bank import load_bank, save_bank
-from workbench.io.errors import LoadError
-from workbench.io.workspace import SourceSpec, Workspace, load_workspace, save_workspace
+from workbench.gui.window_files import attach as attach_files
 from workbench.resources import icon_path, sample_images, sample_path
 
 LAYER = 0  # the window edits and shows the first layer
@@ -69,15 +70,6 @@ def _is_undo_redo(event: QKeyEvent) -> bool:
             or (event.key() == Qt.Key.Key_Z and event.modifiers() == ctrl_shift)
             or (event.key() == Qt.Key.Key_Y
                 and event.modifiers() == Qt.KeyboardModifier.ControlModifier))
-
-
-def _reason(exc: Exception, path: str | Path) -> str:
-    """Say why a file failed, naming it once."""
-    if isinstance(exc, LoadError):
-        return str(exc)
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{Path(path).name}: {exc.strerror}"
-    return f"{Path(path).name}: {exc}"
 
 
 class _UndoKeysToWindow(QObject):
@@ -132,6 +124,9 @@ class MainWindow(QMainWindow):
         self._layers_noted = 1
 
         self.compute = ComputeController(self)
+        # Connected first: a live stream hands the next frame to the worker before this
+        # window draws the result that just came back, so compute and drawing overlap.
+        self.live = LiveController(self.compute, self)
         self.compute.sigOutcome.connect(self._on_outcome)
         self.compute.sigWarmupProgress.connect(self._on_warmup_progress)
         self.compute.sigWarmupDone.connect(self._on_warmup_done)
@@ -141,6 +136,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._restore_layout()
+        self.live_window = attach_live(self)
 
         self.model.sigPipelineChanged.connect(self._on_pipeline_changed)
         self.model.sigHistoryChanged.connect(self._on_history_changed)
@@ -174,6 +170,7 @@ class MainWindow(QMainWindow):
         self.params.set_max_side(self.max_side)
         self.views = MapViewsPanel(self.settings.view)
         self.message_bar = MessageBar()
+        self.live_panel = LivePanel(self.live)
 
         undo_keys = _UndoKeysToWindow(self)
         for spin in self.params.findChildren(QAbstractSpinBox):
@@ -215,6 +212,7 @@ class MainWindow(QMainWindow):
         root = QWidget()
         layout = QVBoxLayout(root)
         layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.live_panel)
         layout.addWidget(self.main_splitter)
         self.setCentralWidget(root)
 
@@ -244,6 +242,7 @@ class MainWindow(QMainWindow):
         self.warmup_bar.setToolTip("First start: numba compiles the convolution kernels "
                                    "(cached for next time).")
         status.addPermanentWidget(self.warmup_bar)
+        status.addPermanentWidget(self.live_panel.stats_label)
         self.timing_label = QLabel("waiting for the first result…")
         self.timing_label.setObjectName("timingLabel")
         self.timing_label.setToolTip("Compute time of each stage for the last result, and the "
@@ -276,21 +275,21 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
+        file_menu.addAction(self.live_panel.open_video_action)
+        workspace, bank_io = self.files.workspace, self.files.bank_io
         file_menu.addSeparator()
-        file_menu.addAction(self._action("Open &workspace…", self.open_workspace_dialog,
-                                         "Ctrl+Shift+O", "Open a workspace: image, filters, "
-                                         "parameters and view settings"))
-        file_menu.addAction(self._action("&Save workspace…", self.save_workspace_dialog,
-                                         QKeySequence.StandardKey.Save,
-                                         "Save the image path, filters, parameters and view "
-                                         "settings as a workspace file"))
+        file_menu.addAction(workspace.open_action)
+        file_menu.addMenu(workspace.recent_menu)
+        file_menu.addAction(workspace.save_action)
+        file_menu.addAction(workspace.save_as_action)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Load filter bank…", self.load_bank_dialog, None,
-                                         "Replace the filters and parameters by a saved "
-                                         "filter bank (JSON)"))
-        file_menu.addAction(self._action("Save filter &bank…", self.save_bank_dialog,
-                                         "Ctrl+Shift+S", "Save the filters and parameters "
-                                         "as a filter bank (JSON)"))
+        file_menu.addAction(bank_io.load_bank_action)
+        file_menu.addAction(bank_io.save_bank_action)
+        file_menu.addAction(bank_io.import_npy_action)
+        file_menu.addMenu(bank_io.export_npy_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.files.exporter.action)
+        file_menu.addAction(self.live_panel.record_action)
         file_menu.addSeparator()
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit,
                                         "Close the window (the session is remembered)",
@@ -305,6 +304,9 @@ class MainWindow(QMainWindow):
                                         "Redo the change undone last", extra=("Ctrl+Y",))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        for action in bank_io.copy_actions.values():
+            edit_menu.addAction(action)
 
         filter_menu = menus.addMenu("F&ilters")
         for action in (self.bank.add_action, self.bank.duplicate_action,
@@ -314,6 +316,9 @@ class MainWindow(QMainWindow):
         filter_menu.addSeparator()
         filter_menu.addAction(self.bank.up_action)
         filter_menu.addAction(self.bank.down_action)
+        filter_menu.addSeparator()
+        filter_menu.addActions(list(bank_io.kernel_actions))
+        bank_io.install_kernel_menu(self.editor.grid)
 
         samples_menu = menus.addMenu("&Samples")
         samples_menu.setToolTipsVisible(True)
@@ -323,6 +328,7 @@ class MainWindow(QMainWindow):
             action.setStatusTip(sample.description)
             action.triggered.connect(
                 lambda _=False, key=sample.key: self.open_sample(key))
+        fill_sources_menu(menus.addMenu("S&ources"), self.live_panel)
 
         view_menu = menus.addMenu("&View")
         cmap_menu = view_menu.addMenu("Colormap")
@@ -413,9 +419,10 @@ class MainWindow(QMainWindow):
         self.image_source = source
         if remember and not source.startswith(SAMPLE_PREFIX):
             self.settings.add_recent(str(Path(source).resolve()))
+        self.live_panel.show_still()  # a still image replaces a running stream
         self._prepare_input()
         self.statusBar().showMessage(f"Opened {loaded.describe(self.max_side)}", 5000)
-        self.setWindowTitle(f"Conv Workbench — {loaded.path.name}")
+        self.files.source_changed(loaded.path.name)
         return True
 
     def set_max_side(self, max_side: int) -> None:
@@ -449,6 +456,40 @@ class MainWindow(QMainWindow):
         """Compute the current pipeline on the current input again."""
         self._request_compute()
 
+    def show_frame(self, pixels: np.ndarray, name: str) -> None:
+        """Make a live frame the input and compute it now, without the edit debounce.
+
+        Parameter edits, input-mode and size changes then apply to this frame, as to an
+        image; the still image's path (:attr:`image_source`) is kept.
+
+        Parameters
+        ----------
+        pixels : numpy.ndarray
+            RGB uint8 ``(H, W, 3)``.
+        name : str
+            Where it comes from, e.g. ``"clip.mp4"``.
+        """
+        previous = None if self.image_chw is None else self.image_chw.shape
+        self.loaded = LoadedImage(pixels, Path(name))
+        mode = self.model.pipeline.input_mode
+        self.image_chw = image_to_chw(self.loaded.limited(self.max_side), mode)  # type: ignore[arg-type]
+        self._chw_mode = mode
+        if self.image_chw.shape != previous:
+            self.params.set_input_size(self.image_chw.shape[1:])
+        if not self._closed:
+            self.compute.request(self.image_chw, self.model.pipeline)
+            self.compute.flush()
+
+    def show_still(self) -> bool:
+        """Show the still image again (after a stream), or the default sample.
+
+        Returns
+        -------
+        bool
+            Whether it could be loaded; otherwise the message bar says why.
+        """
+        return self._open_source(self.image_source or DEFAULT_IMAGE, remember=False)
+
     def open_image_dialog(self) -> None:
         """Ask for an image file and open it."""
         patterns = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
@@ -481,7 +522,10 @@ class MainWindow(QMainWindow):
         files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if files:
             event.acceptProposedAction()
-            self.open_image(files[0])
+            if Path(files[0]).suffix.lower() in VIDEO_SUFFIXES:
+                self.live_panel.open_video(files[0])
+            else:
+                self.open_image(files[0])
 
     # ------------------------------------------------------------- pipelines
 
@@ -494,13 +538,6 @@ class MainWindow(QMainWindow):
             The new pipeline; an empty one gets one empty layer.
         """
         self.model.set_pipeline(with_layer(pipeline))
-
-    def load_bank_dialog(self) -> None:
-        """Ask for a filter bank file and load it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Load filter bank", "",
-                                              "Filter bank (*.json);;All files (*)")
-        if path:
-            self.load_bank_file(path)
 
     def load_bank_file(self, path: str | Path) -> bool:
         """Load a filter bank file (see :mod:`workbench.io.bank`) as an undoable step.
@@ -515,39 +552,10 @@ class MainWindow(QMainWindow):
         bool
             Whether it was loaded; on failure the message bar says why.
         """
-        try:
-            pipeline = load_bank(path)
-        except (LoadError, OSError) as exc:
-            self.show_message(f"Could not load the filter bank: {_reason(exc, path)}")
-            return False
-        self.open_pipeline(pipeline)
-        self.statusBar().showMessage(f"Loaded {Path(path).name}", 5000)
-        return True
-
-    def save_bank_dialog(self) -> None:
-        """Ask for a file name and save the filter bank."""
-        path, _ = QFileDialog.getSaveFileName(self, "Save filter bank", "filters.json",
-                                              "Filter bank (*.json)")
-        if path:
-            try:
-                save_bank(path, self.model.pipeline, overwrite=True)
-            except OSError as exc:
-                self.show_message(f"Could not save the filter bank: {_reason(exc, path)}")
-                return
-            self.statusBar().showMessage(f"Saved {path}", 5000)
-
-    def open_workspace_dialog(self) -> None:
-        """Ask for a workspace file and open it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "",
-                                              "Workspace (*.json);;All files (*)")
-        if path:
-            self.open_workspace(path)
+        return self.files.bank_io.load_bank_file(path)
 
     def open_workspace(self, path: str | Path) -> bool:
-        """Open a workspace file; a bare filter bank file is accepted too.
-
-        The pipeline replaces the current one (and the undo history), then the source,
-        the size limit and the view settings are applied.
+        """Open a workspace file (a bare filter bank file is accepted too).
 
         Parameters
         ----------
@@ -559,76 +567,22 @@ class MainWindow(QMainWindow):
         bool
             False if the file could not be read (the message bar says why; nothing changed).
         """
-        try:
-            workspace = load_workspace(path)
-        except (LoadError, OSError) as exc:
-            try:
-                pipeline = load_bank(path)
-            except (LoadError, OSError):
-                self.show_message(f"Could not open the workspace: {_reason(exc, path)}")
-                return False
-            self.model.reset(with_layer(pipeline))
-            return True
-        self.model.reset(with_layer(workspace.pipeline))
-        limit = workspace.max_side or MAX_SIDE_RANGE[1]
-        self.set_max_side(min(max(limit, MAX_SIDE_RANGE[0]), MAX_SIDE_RANGE[1]))
-        view = workspace.view
-        try:
-            self.views.set_options(ViewOptions(
-                view.get("colormap", self.views.options.colormap),
-                view.get("color_mode", self.views.options.mode),
-                bool(view.get("shared_levels", self.views.options.shared))))
-        except ValueError as exc:
-            self.show_message(f"Ignored the workspace's view settings: {exc}", "warning")
-        source = workspace.source
-        if source.kind == "sample" and source.sample_key:
-            self.open_sample(source.sample_key)
-        elif source.kind == "image" and source.path:
-            self.open_image(source.path)
-        else:
-            self.show_message(f"The workspace's {source.kind} source cannot be shown in this "
-                              "window, which works on still images; the current image is "
-                              "kept.", "warning")
-        self.statusBar().showMessage(f"Opened workspace {Path(path).name}", 5000)
-        return True
-
-    def save_workspace_dialog(self) -> None:
-        """Ask for a file name and save the workspace."""
-        path, _ = QFileDialog.getSaveFileName(self, "Save workspace", "workspace.json",
-                                              "Workspace (*.json)")
-        if path:
-            self.save_workspace(path)
+        return self.files.workspace.open(path)
 
     def save_workspace(self, path: str | Path) -> bool:
-        """Save image source, pipeline, size limit and view settings, replacing the file.
-
-        The format is :mod:`workbench.io.workspace`'s.
+        """Save source, pipeline, size limit and view settings to ``path``, replacing it.
 
         Parameters
         ----------
         path : str or pathlib.Path
-            The file.
+            The file; it becomes the workspace's file.
 
         Returns
         -------
         bool
             Whether it was written; on failure the message bar says why.
         """
-        if self.image_source.startswith(SAMPLE_PREFIX):
-            source = SourceSpec("sample", sample_key=self.image_source[len(SAMPLE_PREFIX):])
-        else:
-            source = SourceSpec("image", path=self.image_source)
-        options = self.views.options
-        workspace = Workspace(source, self.model.pipeline, self.max_side,
-                              {"colormap": options.colormap, "color_mode": options.mode,
-                               "shared_levels": options.shared})
-        try:
-            save_workspace(path, workspace, overwrite=True)
-        except OSError as exc:
-            self.show_message(f"Could not save the workspace: {_reason(exc, path)}")
-            return False
-        self.statusBar().showMessage(f"Saved workspace {path}", 5000)
-        return True
+        return self.files.workspace.save_to(path)
 
     def _selected_filter(self) -> Filter | None:
         row = self.bank.selected_index()
@@ -734,9 +688,13 @@ class MainWindow(QMainWindow):
             self._saved = True
             save_settings(self.current_settings())
         self._closed = True
+        self.live.shutdown()  # finishes a recording; before compute, whose results it takes
         self.compute.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self._closed and not self.files.workspace.may_discard_changes(closing=True):
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 

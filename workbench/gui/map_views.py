@@ -7,13 +7,14 @@ pixel reports its value and outlines its receptive field on the input.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen, QResizeEvent, QShowEvent
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPen, QResizeEvent, QShowEvent, QTransform
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -51,6 +52,11 @@ MIN_CELL_HEIGHT = 210
 # Width taken by the colour bar and margins, height by the title: what a map cannot use.
 CELL_CHROME = (56, 30)
 MIN_PAIR_WIDTH = 430
+# While a stream runs, colour bars follow the maps at most this often: redrawing 16 bar
+# axes for every frame costs more than drawing the maps themselves.
+STREAMING_BAR_INTERVAL_S = 0.25
+# Maps with at least this many pixels per screen pixel are decimated for drawing only.
+MIN_DISPLAY_STEP = 2
 
 pg.setConfigOptions(imageAxisOrder="row-major", background=VIEW_BACKGROUND,
                     foreground=VIEW_FOREGROUND, antialias=False)
@@ -110,6 +116,8 @@ class MapCell(pg.GraphicsLayoutWidget):
         self.data: np.ndarray | None = None  # the values (before display transforms)
         self.levels = (0.0, 1.0)
         self.colormap_key = ""
+        self._shown: np.ndarray | None = None  # what is drawn, at full resolution
+        self.display_step = 1  # every display_step-th row and column is drawn
         self.ci.setContentsMargins(3, 2, 3, 3)
         self.ci.setSpacing(2)
         self.title = self.ci.addLabel("", row=0, col=0, colspan=2, size="9pt",
@@ -133,13 +141,21 @@ class MapCell(pg.GraphicsLayoutWidget):
                                        colorMapMenu=False)
             self.bar.getAxis("right").setWidth(34)
             self.bar.getAxis("right").setStyle(tickTextOffset=3)
-            self.bar.setImageItem(self.image)
+            # Not linked with setImageItem: every change of the image's levels would then
+            # redraw the bar's axis at once; show_map and update_bar drive both instead.
             self.ci.addItem(self.bar, row=1, col=1)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        # Redrawn after a zoom or resize, not during it: the view emits this while it
+        # measures its items' bounds (autoRange), which a redraw would change under it.
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(0)
+        self._redraw_timer.timeout.connect(self._on_view_settled)
+        self.view.sigTransformChanged.connect(self._redraw_timer.start)
 
     def show_map(self, values: np.ndarray, shown: np.ndarray, levels: tuple[float, float],
-                 colormap_key: str) -> None:
-        """Display ``shown`` (float32 C-order) with explicit levels and a colormap.
+                 colormap_key: str, update_bar: bool = True) -> None:
+        """Display ``shown`` (any layout; drawn as float32) with explicit levels and a colormap.
 
         Parameters
         ----------
@@ -151,19 +167,60 @@ class MapCell(pg.GraphicsLayoutWidget):
             ``(low, high)``.
         colormap_key : str
             Key of :data:`COLORMAPS`, or "" for none (RGB input).
+        update_bar : bool, optional
+            Show the levels on the colour bar now; otherwise :meth:`update_bar` does later.
         """
         self.data = values
         self.levels = levels
-        self.image.setImage(shown, autoLevels=False, levels=levels)
+        self._shown = shown
+        self._draw()
         if colormap_key != self.colormap_key:
             self.colormap_key = colormap_key
             cmap = colormap(colormap_key) if colormap_key else None
-            if self.bar is not None and cmap is not None:
-                self.bar.setColorMap(cmap)
+            if cmap is None:
+                self.image.setLookupTable(None)
             else:
-                self.image.setLookupTable(cmap.getLookupTable(nPts=256) if cmap else None)
-        if self.bar is not None:
-            self.bar.setLevels(levels)
+                self.image.setColorMap(cmap)
+                if self.bar is not None:
+                    self.bar.setColorMap(cmap)
+        if update_bar:
+            self.update_bar()
+
+    def _step_for_view(self) -> int:
+        try:
+            dx, dy = (float(v) for v in self.view.viewPixelSize())
+        except (TypeError, ValueError, ZeroDivisionError):
+            return 1
+        step = math.floor(min(dx, dy)) if math.isfinite(dx) and math.isfinite(dy) else 1
+        return step if step >= MIN_DISPLAY_STEP else 1
+
+    def _draw(self) -> None:
+        """Draw :attr:`_shown`, decimated when several of its pixels share a screen pixel.
+
+        Drawing a map much larger than its view shows every ``k``-th pixel anyway (Qt
+        scales images without smoothing here); decimating first spares colouring and
+        scaling pixels that are never seen. The image keeps the map's size in view
+        coordinates, so hover, zoom and receptive-field outlines are unaffected.
+        """
+        shown = self._shown
+        if shown is None:
+            return
+        step = self.display_step = self._step_for_view()
+        drawn = np.ascontiguousarray(shown[::step, ::step], dtype=np.float32)
+        # Each drawn pixel covers step x step map pixels, at its true place. The transform
+        # is set first: setImage reports the item's bounds to the view, which must already
+        # be the map's (else an auto-ranging view zooms to the wrong size).
+        self.image.setTransform(QTransform.fromScale(step, step))
+        self.image.setImage(drawn, autoLevels=False, levels=self.levels)
+
+    def _on_view_settled(self) -> None:
+        if self._shown is not None and self._step_for_view() != self.display_step:
+            self._draw()  # zoomed or resized: draw at the new resolution
+
+    def update_bar(self) -> None:
+        """Show the image's current levels on the colour bar."""
+        if self.bar is not None and tuple(self.bar.levels()) != tuple(self.levels):
+            self.bar.setLevels(self.levels)
 
     def set_title(self, text: str) -> None:
         """Set the line above the image.
@@ -173,7 +230,8 @@ class MapCell(pg.GraphicsLayoutWidget):
         text : str
             Plain text.
         """
-        self.title.setText(text)
+        if text != self.title_text:  # setText re-lays out the whole view
+            self.title.setText(text)
 
     @property
     def title_text(self) -> str:
@@ -265,6 +323,11 @@ class MapViewsPanel(QWidget):
         self._sized = False
         self._splitter_restored = False
         self._zoom_groups: dict[tuple[int, ...], list[MapCell]] = {}
+        self._bar_interval = 0.0
+        self._bars_updated = 0.0
+        self._bar_timer = QTimer(self)
+        self._bar_timer.setSingleShot(True)
+        self._bar_timer.timeout.connect(self._update_bars)
 
         self.colormap_combo = QComboBox()
         for key, title in COLORMAPS.items():
@@ -402,12 +465,13 @@ class MapViewsPanel(QWidget):
         """
         previous = None if self._input is None else self._input.shape
         self._input = image_chw
-        if image_chw.shape[0] == 3:
-            shown = np.ascontiguousarray(image_chw.transpose(1, 2, 0), dtype=np.float32)
-            values = shown
-        else:
-            shown = values = np.ascontiguousarray(image_chw[0], dtype=np.float32)
-        low, high = float(np.nanmin(shown)), float(np.nanmax(shown))
+        # Views, not copies: the cell copies only the pixels it draws (MapCell._draw), which
+        # matters for every frame of a live stream.
+        shown = values = image_chw.transpose(1, 2, 0) if image_chw.shape[0] == 3 \
+            else image_chw[0]
+        low, high = float(np.min(image_chw)), float(np.max(image_chw))
+        if not (math.isfinite(low) and math.isfinite(high)):
+            low, high = float(np.nanmin(image_chw)), float(np.nanmax(image_chw))
         levels = (0.0, 1.0) if low >= 0 and high <= 1 else (low, high if high > low
                                                              else low + 1)
         self.input_cell.show_map(values, shown, levels, "gray" if shown.ndim == 2 else "")
@@ -473,18 +537,43 @@ class MapViewsPanel(QWidget):
             shared = levels_for([self._maps(k) for k in self.cells], mode)
         lr = self._shown.result.layers[self._shown.layer_index]
         pool_title = POOL_TITLES.get(self._shown.layer.pool.kind, "").lower()
+        wait = self._bars_updated + self._bar_interval - time.monotonic()
+        update_bars = wait <= 0
+        if update_bars:
+            self._bars_updated = time.monotonic()
+        elif not self._bar_timer.isActive():
+            self._bar_timer.start(math.ceil(wait * 1000))
         for key, cell in self.cells.items():
             values = self._maps(key)
             levels = shared or levels_for([values], mode)
             signed = bool((values < 0).any())  # NaN compares False: no warning
             cmap = effective_colormap(self.options.colormap, mode, -1.0 if signed else 0.0)
-            cell.show_map(values, display_data(values, mode), levels, cmap)
+            cell.show_map(values, display_data(values, mode), levels, cmap, update_bars)
             name = lr.filter_names[key.index]
             h, w = values.shape
             if key.stage == "conv":
                 cell.set_title(f"{name} — {h}x{w}")
             else:
                 cell.set_title(f"{pool_title} pooled — {h}x{w}")
+
+    def set_streaming(self, streaming: bool) -> None:
+        """Throttle the colour bars while a live stream runs (the maps are never throttled).
+
+        Parameters
+        ----------
+        streaming : bool
+            True: bars follow the maps at most every :data:`STREAMING_BAR_INTERVAL_S`;
+            False: at once (and they are brought up to date now).
+        """
+        self._bar_interval = STREAMING_BAR_INTERVAL_S if streaming else 0.0
+        if not streaming:
+            self._update_bars()
+
+    def _update_bars(self) -> None:
+        self._bar_timer.stop()
+        self._bars_updated = time.monotonic()
+        for cell in self.cells.values():
+            cell.update_bar()
 
     def _arrange(self) -> None:
         for cell in self.cells.values():
