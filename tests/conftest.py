@@ -9,6 +9,10 @@ import os
 import pytest
 from hypothesis import settings
 
+# Tests call the core from the main thread and from the GUI's compute thread; spinning
+# OpenMP teams of the two threads would fight over 2 cores (like the app, see gui/app.py).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 settings.register_profile("ci", max_examples=80, deadline=None, print_blob=True)
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True)

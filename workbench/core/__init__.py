@@ -4,7 +4,6 @@ Pure numpy + numba (no Qt, no OpenCV), usable from a notebook or a script. Input
 any real dtype are converted once to float32 C-contiguous; outputs are float32.
 """
 
-from workbench.core import _threading  # noqa: F401  (must run before any kernel)
 from workbench.core.activations import ACTIVATIONS, activate, leaky_relu, relu, sigmoid, tanh
 from workbench.core.conv import PADDING_MODES, conv1d, conv2d
 from workbench.core.geometry import LayerGeometry, layer_geometry
@@ -28,6 +27,7 @@ from workbench.core.pipeline import (
     StageTimes,
     default_pipeline,
     divisors,
+    expected_input_channels,
     from_json,
     pipeline_from_dict,
     pipeline_to_dict,
@@ -53,7 +53,8 @@ __all__ = [
     "Filter", "Layer", "LayerGeometry", "LayerResult", "Pipeline", "PipelineError",
     "PipelineResult", "Pool", "Preset", "StageTimes",
     "activate", "avg_pool1d", "avg_pool2d", "channels_first_to_last", "channels_last_to_first",
-    "conv1d", "conv2d", "conv_output_size", "default_pipeline", "divisors", "from_json",
+    "conv1d", "conv2d", "conv_output_size", "default_pipeline", "divisors",
+    "expected_input_channels", "from_json",
     "get_preset", "global_avg_pool2d", "global_max_pool2d", "image_to_chw", "layer_geometry",
     "leaky_relu", "max_pool1d", "max_pool2d", "min_pool2d", "pipeline_from_dict",
     "pipeline_to_dict", "pool_output_size", "preset_filter", "relu", "run_pipeline", "sigmoid",

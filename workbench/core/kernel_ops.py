@@ -457,7 +457,7 @@ def _as_channels(text: str) -> tuple[list[list[list[float]]], bool]:
     raise ValueError(f"expected at most 3 nested levels of brackets, got {depth}")
 
 
-def parse_kernel_text(text: str) -> FloatArray:
+def parse_kernel_text(text: str, max_size: int | None = MAX_KERNEL_SIZE) -> FloatArray:
     r"""Read a kernel from pasted text.
 
     Accepted forms:
@@ -474,6 +474,8 @@ def parse_kernel_text(text: str) -> FloatArray:
     ----------
     text : str
         The pasted text. A leading ``name =`` is ignored.
+    max_size : int or None, optional
+        Largest side allowed (15, the kernel editor's); None for no limit (numeric data).
 
     Returns
     -------
@@ -486,7 +488,7 @@ def parse_kernel_text(text: str) -> FloatArray:
     ValueError
         If the text is empty, a token is not a finite number, rows or channels differ in
         length (``"row 2 has 2 values, expected 3"``), brackets do not balance, or a
-        side exceeds 15.
+        side exceeds ``max_size``.
 
     Examples
     --------
@@ -522,9 +524,9 @@ def parse_kernel_text(text: str) -> FloatArray:
                 noun = "value" if len(row) == 1 else "values"
                 raise ValueError(f"{prefix}row {r} has {len(row)} {noun}, expected {n_cols}")
     n_rows = len(first)
-    if n_rows > MAX_KERNEL_SIZE or n_cols > MAX_KERNEL_SIZE:
+    if max_size is not None and (n_rows > max_size or n_cols > max_size):
         raise ValueError(f"the kernel is {n_rows}x{n_cols}; at most "
-                         f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE} is allowed")
+                         f"{max_size}x{max_size} is allowed")
     arr = _out(np.array(channels, dtype=np.float64))
     return arr if is_3d else arr[0]
 

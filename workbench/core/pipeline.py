@@ -28,7 +28,8 @@ from workbench.core.presets import DEFAULT_BANK, get_preset
 
 SCHEMA_VERSION = 1
 POOL_KINDS: tuple[str, ...] = ("none", "max", "avg", "min", "global_max", "global_avg")
-INPUT_MODES: tuple[str, ...] = ("gray", "rgb")
+# "raw": numeric data used as given (any channel count, no colour conversion or scaling).
+INPUT_MODES: tuple[str, ...] = ("gray", "rgb", "raw")
 Padding = IntPair | Literal["valid", "same"]
 
 
@@ -209,9 +210,40 @@ class Pipeline:
         object.__setattr__(self, "layers", layers)
 
     @property
-    def input_channels(self) -> int:
-        """1 for gray, 3 for RGB."""
+    def input_channels(self) -> int | None:
+        """1 for gray, 3 for RGB, None for raw data (the data decides, any count)."""
+        if self.input_mode == "raw":
+            return None
         return 1 if self.input_mode == "gray" else 3
+
+
+def expected_input_channels(pipeline: Pipeline) -> int:
+    """Channels the first layer reads: the mode's, or for raw data its filters' slices x groups.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The pipeline.
+
+    Returns
+    -------
+    int
+        At least 1 (a raw pipeline without filters reads 1 channel).
+
+    Examples
+    --------
+    >>> layer = Layer((Filter("a", np.ones((1, 1, 1))), Filter("b", np.ones((1, 1, 1)))),
+    ...               groups=2)
+    >>> expected_input_channels(Pipeline("raw", (layer,)))
+    2
+    """
+    if pipeline.input_channels is not None:
+        return pipeline.input_channels
+    if not pipeline.layers or not pipeline.layers[0].filters:
+        return 1
+    first = pipeline.layers[0]
+    filters = first.enabled_filters or first.filters
+    return filters[0].channels * first.groups
 
 
 @dataclass(frozen=True)
@@ -330,7 +362,7 @@ def run_pipeline(image_chw: Any, pipeline: Pipeline) -> PipelineResult:
     ----------
     image_chw : array_like
         ``(C, H, W)`` with C matching ``pipeline.input_mode`` (see
-        :func:`workbench.core.image.image_to_chw`).
+        :func:`workbench.core.image.image_to_chw`); for ``"raw"`` the data as given.
     pipeline : Pipeline
         What to compute.
 
@@ -437,15 +469,22 @@ def default_pipeline(input_mode: str = "gray") -> Pipeline:
 
     Parameters
     ----------
-    input_mode : {"gray", "rgb"}, optional
-        Input mode; filters get one slice per channel.
+    input_mode : {"gray", "rgb", "raw"}, optional
+        Input mode; filters get one slice per channel (raw data starts with one).
 
     Returns
     -------
     Pipeline
         One layer, ReLU, 2x2 max pooling.
+
+    Raises
+    ------
+    ValueError
+        If ``input_mode`` is unknown.
     """
-    channels = 1 if input_mode == "gray" else 3
+    if input_mode not in INPUT_MODES:
+        raise ValueError(f"input_mode must be one of {INPUT_MODES}, got {input_mode!r}")
+    channels = 3 if input_mode == "rgb" else 1
     filters = tuple(preset_filter(key, channels) for key in DEFAULT_BANK)
     layer = Layer(filters, activation="relu", pool=Pool("max", (2, 2)))
     return Pipeline(input_mode, (layer,))
