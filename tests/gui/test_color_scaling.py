@@ -68,3 +68,9 @@ def test_format_value():
     assert format_value(3.0) == "3"
     assert format_value(0.123456) == "0.1235"
     assert format_value(-15000.0) == "-1.5e+04"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(4.5, (0.0, 4.5)), (-2.0, (-2.0, 0.0))])
+def test_a_constant_map_spans_from_zero_so_it_is_not_drawn_black(value, expected):
+    # A 1x1 global-pool map holds one value; min-max would collapse to one end.
+    assert levels_for([np.full((1, 1), value)], "minmax") == expected

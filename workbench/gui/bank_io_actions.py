@@ -417,7 +417,7 @@ class BankIoActions(QObject):
         changed_mode = ""
         if depth == needed:
             new = replace_filters(pipeline, self.host.layer, filters)
-        elif self.host.layer == 0 and depth in (1, 3):
+        elif self.host.layer == 0 and depth in (1, 3) and pipeline.input_mode != "raw":
             mode = "gray" if depth == 1 else "rgb"
             new = set_input_mode(pipeline, mode) if mode != pipeline.input_mode else pipeline
             new = replace_layer(new, 0, filters=filters, groups=1)

@@ -105,8 +105,9 @@ def levels_for(arrays: Iterable[np.ndarray], mode: str) -> tuple[float, float]:
     Returns
     -------
     tuple of float
-        ``low < high`` always; a constant map gets a unit-wide range starting at its value
-        (so an all-zero map is drawn at the bottom of the colormap).
+        ``low < high`` always; a constant map's range runs from 0 to its value (so a
+        positive constant is drawn at the top of the colormap, a negative one at the
+        bottom, and an all-zero map at the bottom of ``(0, 1)``).
 
     Raises
     ------
@@ -133,7 +134,13 @@ def levels_for(arrays: Iterable[np.ndarray], mode: str) -> tuple[float, float]:
     if mode == "abs":
         low, high = 0.0, max(abs(low), abs(high))
     if high <= low:
-        high = low + 1.0
+        # A constant map (e.g. a 1x1 global-pool result): span from 0 to its value, so a
+        # positive value is drawn bright and a negative one dark, never all at one end.
+        if low > 0:
+            return 0.0, low
+        if low < 0:
+            return low, 0.0
+        return 0.0, 1.0
     return low, high
 
 

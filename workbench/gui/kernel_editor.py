@@ -38,6 +38,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QPen,
+    QResizeEvent,
     QValidator,
 )
 from PySide6.QtWidgets import (
@@ -406,6 +407,7 @@ class KernelGrid(QTableView):
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._room = 0  # width the editor can give the grid; 0 until it is laid out
         self.update_cell_size()
 
     def update_cell_size(self) -> None:
@@ -419,6 +421,13 @@ class KernelGrid(QTableView):
             texts += [str(model.index(r, c).data()) for r in range(model.rowCount())
                       for c in range(model.columnCount())]
         width = max(metrics.horizontalAdvance(t) for t in texts) + 16
+        columns = model.columnCount() if model is not None else 0
+        frame = 2 * self.frameWidth()
+        if self._room and columns and columns * width + frame > self._room:
+            # A long row (1x9) narrows its cells to fit rather than scroll, down to
+            # what its own values need.
+            needed = max(metrics.horizontalAdvance(t) for t in texts[1:] or ["0"]) + 8
+            width = max(needed, (self._room - frame) // columns)
         height = metrics.height() + 14
         self.horizontalHeader().setMinimumSectionSize(8)
         self.verticalHeader().setMinimumSectionSize(8)
@@ -429,6 +438,18 @@ class KernelGrid(QTableView):
         for r in range(model.rowCount() if model is not None else 0):
             self.setRowHeight(r, height)
         self.updateGeometry()
+
+    def fit_width(self, width: int) -> None:
+        """Narrow the cells of a kernel too wide for ``width`` pixels, if its values allow.
+
+        Parameters
+        ----------
+        width : int
+            Pixels the grid may take.
+        """
+        if width != self._room:
+            self._room = width
+            self.update_cell_size()
 
     def cell_size(self) -> QSize:
         """Width and height of one cell in pixels."""
@@ -751,6 +772,11 @@ class KernelEditor(QWidget):
         layout.addLayout(footer)
         layout.addStretch(1)
         self.setMinimumWidth(360)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        margins = self.layout().contentsMargins()
+        self.grid.fit_width(event.size().width() - margins.left() - margins.right())
 
     def _pass_undo(self, spin: QSpinBox | QDoubleSpinBox) -> None:
         # A spin box hands shortcut and key events to its line edit by direct call, past

@@ -6,6 +6,7 @@ at the right; compute runs in one worker thread.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import (
     QAction,
+    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QScrollArea,
     QSplitter,
@@ -34,8 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench import __version__
 from workbench.core import Filter, Pipeline, image_to_chw
-from workbench.gui.color_scaling import COLOR_MODES, COLORMAPS, ViewOptions
+from workbench.gui.color_scaling import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.gui.compute_worker import ComputeController, ComputeOutcome
 from workbench.gui.filter_bank import FilterBankPanel
 from workbench.gui.image_loading import IMAGE_SUFFIXES, ImageLoadError, LoadedImage, load_image
@@ -47,8 +51,15 @@ from workbench.gui.live_window import fill_sources_menu
 from workbench.gui.map_views import MapViewsPanel
 from workbench.gui.message_bar import MessageBar
 from workbench.gui.parameter_panel import ParameterPanel
-from workbench.gui.pipeline_edits import replace_filters, with_layer
+from workbench.gui.pipeline_edits import (
+    image_input_mode,
+    replace_filters,
+    set_input_mode,
+    set_raw_channels,
+    with_layer,
+)
 from workbench.gui.pipeline_model import PipelineModel
+from workbench.gui.raw_data_actions import attach as attach_raw_data
 from workbench.gui.settings import (
     DEFAULT_IMAGE,
     SAMPLE_PREFIX,
@@ -57,10 +68,13 @@ from workbench.gui.settings import (
     save_settings,
 )
 from workbench.gui.window_files import attach as attach_files
+from workbench.io.data_input import RawData
 from workbench.resources import icon_path, sample_images, sample_path
 
 LAYER = 0  # the window edits and shows the first layer
 DEFAULT_SIZE = (1500, 950)
+LEFT_WIDTH = 380  # filter bank and kernel editor column
+KERNEL_ROOM_ROWS = 7  # the kernel rows the editor shows without scrolling at first
 
 
 def _is_undo_redo(event: QKeyEvent) -> bool:
@@ -111,8 +125,12 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(*DEFAULT_SIZE)
 
-        self.model = PipelineModel(with_layer(settings.pipeline), self)
+        start = settings.pipeline
+        if start.input_mode == "raw":  # the session reopens on its image, not on raw data
+            start = set_input_mode(start, image_input_mode(start))
+        self.model = PipelineModel(with_layer(start), self)
         self.loaded: LoadedImage | None = None
+        self.raw: RawData | None = None  # numeric data shown instead of the image
         self.image_source = ""
         self.image_chw: np.ndarray | None = None
         self.max_side = settings.max_side
@@ -122,6 +140,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._saved = False
         self._layers_noted = 1
+        self.info_box: QMessageBox | None = None  # the open About / shortcuts box
 
         self.compute = ComputeController(self)
         # Connected first: a live stream hands the next frame to the worker before this
@@ -133,6 +152,7 @@ class MainWindow(QMainWindow):
 
         self._build_widgets()
         self.files = attach_files(self, LAYER, settings.recent_workspaces)
+        self.raw_data = attach_raw_data(self)
         self._build_status_bar()
         self._build_menus()
         self._restore_layout()
@@ -180,8 +200,9 @@ class MainWindow(QMainWindow):
         self.left_splitter.setObjectName("leftSplitter")
         self.left_splitter.addWidget(self._titled("Filter bank", self.bank))
         self.left_splitter.addWidget(self._titled("Kernel", self.editor))
-        self.left_splitter.setStretchFactor(0, 2)
-        self.left_splitter.setStretchFactor(1, 3)
+        # The editor keeps the height its kernel needs; the bank list takes the rest.
+        self.left_splitter.setStretchFactor(0, 1)
+        self.left_splitter.setStretchFactor(1, 0)
         self.left_splitter.setChildrenCollapsible(False)
 
         param_scroll = QScrollArea()
@@ -207,8 +228,12 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setStretchFactor(2, 0)
         self.main_splitter.setChildrenCollapsible(False)
-        self.main_splitter.setSizes([380, DEFAULT_SIZE[0] - 380 - 360, 360])
-        self.left_splitter.setSizes([230, 630])
+        self.main_splitter.setSizes([LEFT_WIDTH, DEFAULT_SIZE[0] - LEFT_WIDTH - 360, 360])
+        # Tall enough for the tool buttons wrapped at the default width and a 7x7 kernel.
+        kernel_box = self.left_splitter.widget(1)
+        kernel_height = max(kernel_box.heightForWidth(LEFT_WIDTH), kernel_box.sizeHint().height())
+        kernel_height += (KERNEL_ROOM_ROWS - 3) * self.editor.grid.cell_size().height()
+        self.left_splitter.setSizes([DEFAULT_SIZE[1] - 90 - kernel_height, kernel_height])
         root = QWidget()
         layout = QVBoxLayout(root)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -272,6 +297,8 @@ class MainWindow(QMainWindow):
                                         QKeySequence.StandardKey.Open,
                                         "Open an image file (8/16-bit, gray, RGB or RGBA)")
         file_menu.addAction(self.open_action)
+        file_menu.addAction(self.raw_data.open_action)
+        file_menu.addAction(self.raw_data.edit_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
@@ -328,23 +355,41 @@ class MainWindow(QMainWindow):
             action.setStatusTip(sample.description)
             action.triggered.connect(
                 lambda _=False, key=sample.key: self.open_sample(key))
+        samples_menu.addSeparator()
+        samples_menu.addMenu(self.raw_data.examples_menu)
         fill_sources_menu(menus.addMenu("S&ources"), self.live_panel)
 
         view_menu = menus.addMenu("&View")
         cmap_menu = view_menu.addMenu("Colormap")
+        self.colormap_actions: dict[str, QAction] = {}
         for key, title in COLORMAPS.items():
-            cmap_menu.addAction(title, lambda key=key: self.views.set_options(
-                ViewOptions(key, self.views.options.mode, self.views.options.shared)))
+            action = self._action(title, lambda _=False, key=key: self.views.set_options(
+                ViewOptions(key, self.views.options.mode, self.views.options.shared)),
+                tip=f"Colour the feature maps with the {title} colormap")
+            self.colormap_actions[key] = action
         mode_menu = view_menu.addMenu("Scale")
+        self.scale_actions: dict[str, QAction] = {}
         for key, title in COLOR_MODES.items():
-            mode_menu.addAction(title, lambda key=key: self.views.set_options(
-                ViewOptions(self.views.options.colormap, key, self.views.options.shared)))
+            action = self._action(title, lambda _=False, key=key: self.views.set_options(
+                ViewOptions(self.views.options.colormap, key, self.views.options.shared)),
+                tip=COLOR_MODE_TIPS[key])
+            self.scale_actions[key] = action
+        for menu, actions in ((cmap_menu, self.colormap_actions),
+                              (mode_menu, self.scale_actions)):
+            group = QActionGroup(self)
+            for action in actions.values():
+                action.setCheckable(True)
+                group.addAction(action)
+                menu.addAction(action)
+        self._check_view_actions(self.views.options)
         view_menu.addAction(self._action("Reset zoom", self.views.reset_zoom, "Ctrl+0",
                                          "Show every image whole"))
 
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", self._show_shortcuts,
                                          "F1", "List the keyboard shortcuts"))
+        help_menu.addAction(self._action("About Conv Workbench", self._show_about,
+                                         tip="Version, purpose and libraries"))
 
     def _restore_layout(self) -> None:
         s = self.settings
@@ -419,7 +464,9 @@ class MainWindow(QMainWindow):
         self.image_source = source
         if remember and not source.startswith(SAMPLE_PREFIX):
             self.settings.add_recent(str(Path(source).resolve()))
+            self._fill_recent_menu()  # a disabled menu never shows, so never refills itself
         self.live_panel.show_still()  # a still image replaces a running stream
+        self._leave_raw()
         self._prepare_input()
         self.statusBar().showMessage(f"Opened {loaded.describe(self.max_side)}", 5000)
         self.files.source_changed(loaded.path.name)
@@ -438,12 +485,52 @@ class MainWindow(QMainWindow):
         if self.loaded is not None:
             self._prepare_input()
 
+    def open_raw(self, raw: RawData, pipeline: Pipeline | None = None) -> None:
+        """Make numeric data the input, used as given (input mode ``"raw"``).
+
+        The pipeline change is one undoable step; the data is not resized by the size limit.
+
+        Parameters
+        ----------
+        raw : RawData
+            The data, ``(C, H, W)``.
+        pipeline : Pipeline, optional
+            The pipeline to show it with (a tutorial example's); by default the current one
+            with one kernel slice per data channel (``groups`` kept when it divides C).
+        """
+        self.live_panel.show_still()  # the data replaces a running stream
+        self.raw = raw
+        self.views.raw_input = True
+        self.params.set_raw_channels(raw.channels)
+        new = pipeline if pipeline is not None else set_raw_channels(self.model.pipeline,
+                                                                      raw.channels)
+        self.model.set_pipeline(with_layer(new))
+        self._prepare_input()
+        self.statusBar().showMessage(f"Opened {raw.describe()}", 5000)
+        self.files.source_changed(raw.name)
+
+    def _leave_raw(self) -> None:
+        """Drop raw data for an image or frame: the input is gray or RGB again."""
+        self.raw = None
+        self.views.raw_input = False
+        self.params.set_raw_channels(None)
+        if self.model.pipeline.input_mode == "raw":
+            self.model.set_pipeline(set_input_mode(self.model.pipeline,
+                                                   image_input_mode(self.model.pipeline)))
+
     def _prepare_input(self) -> None:
+        if self.raw is not None:
+            self.image_chw = self.raw.values
+            self._chw_mode = self.model.pipeline.input_mode
+            self.views.set_input(self.image_chw)
+            self.params.set_input_size(self.image_chw.shape[1:])
+            self._request_compute()
+            return
         if self.loaded is None:
             return
-        mode = self.model.pipeline.input_mode
+        mode = image_input_mode(self.model.pipeline)
         self.image_chw = image_to_chw(self.loaded.limited(self.max_side), mode)  # type: ignore[arg-type]
-        self._chw_mode = mode
+        self._chw_mode = self.model.pipeline.input_mode
         self.views.set_input(self.image_chw)
         self.params.set_input_size(self.image_chw.shape[1:])
         self._request_compute()
@@ -471,9 +558,11 @@ class MainWindow(QMainWindow):
         """
         previous = None if self.image_chw is None else self.image_chw.shape
         self.loaded = LoadedImage(pixels, Path(name))
-        mode = self.model.pipeline.input_mode
+        if self.raw is not None or self.model.pipeline.input_mode == "raw":
+            self._leave_raw()
+        mode = image_input_mode(self.model.pipeline)
         self.image_chw = image_to_chw(self.loaded.limited(self.max_side), mode)  # type: ignore[arg-type]
-        self._chw_mode = mode
+        self._chw_mode = self.model.pipeline.input_mode
         if self.image_chw.shape != previous:
             self.params.set_input_size(self.image_chw.shape[1:])
         if not self._closed:
@@ -627,6 +716,13 @@ class MainWindow(QMainWindow):
 
     def _on_view_options_changed(self, options: ViewOptions) -> None:
         self.settings.view = options
+        self._check_view_actions(options)
+
+    def _check_view_actions(self, options: ViewOptions) -> None:
+        for actions, key in ((self.colormap_actions, options.colormap),
+                             (self.scale_actions, options.mode)):
+            if key in actions:
+                actions[key].setChecked(True)
 
     # ---------------------------------------------------------------- compute
 
@@ -688,6 +784,8 @@ class MainWindow(QMainWindow):
             self._saved = True
             save_settings(self.current_settings())
         self._closed = True
+        if self.info_box is not None:
+            self.info_box.close()
         self.live.shutdown()  # finishes a recording; before compute, whose results it takes
         self.compute.stop()
 
@@ -698,13 +796,52 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
-    def _show_shortcuts(self) -> None:
-        lines = []
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """List the menu commands that have keyboard shortcuts.
+
+        Returns
+        -------
+        list of (str, str)
+            ``(command, keys)`` in menu order, keys in the platform's notation.
+        """
+        rows: dict[str, str] = {}
         for menu in self.menuBar().findChildren(QMenu):
             for action in menu.actions():
                 keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText)
                                  for k in action.shortcuts())
                 if keys:
-                    lines.append(f"{action.text().replace('&', '')}: {keys}")
-        self.show_message("Shortcuts — " + " · ".join(dict.fromkeys(lines)), "info")
+                    rows.setdefault(action.text().replace("&", "").rstrip("…"), keys)
+        return list(rows.items())
+
+    def _show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;<b>"
+                       f"{html.escape(keys)}</b></td></tr>" for name, keys in self.shortcut_list())
+        grid = ("<p>In the kernel grid: type a number to replace a cell, Enter moves down, "
+                "Tab across, Delete clears, Ctrl+C / Ctrl+V copy and paste blocks.</p>")
+        self._show_info("Keyboard shortcuts", f"<table>{rows}</table>{grid}")
+
+    def _show_about(self) -> None:
+        self._show_info("About Conv Workbench", (
+            f"<h3>Conv Workbench {html.escape(__version__)}</h3>"
+            "<p>Type filter weights, set stride, padding, dilation, groups, activation and "
+            "pooling, and watch every filter's feature map and pooled map on a photo, video "
+            "or webcam, with numbers that match PyTorch's conv2d and pooling.</p>"
+            "<p>Built with PySide6, pyqtgraph, NumPy, Numba and OpenCV.</p>"))
+
+    def _show_info(self, title: str, text: str) -> None:
+        # Not modal: the window keeps updating, and a second request replaces the box.
+        if self.info_box is not None:
+            self.info_box.close()
+        box = QMessageBox(QMessageBox.Icon.NoIcon, title, text,
+                          QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)
+        box.destroyed.connect(lambda _=None, b=box: self._forget_info(b))
+        self.info_box = box
+        box.show()
+
+    def _forget_info(self, box: QMessageBox) -> None:
+        if self.info_box is box:
+            self.info_box = None
 

@@ -44,11 +44,12 @@ from workbench.gui.color_scaling import (
 from workbench.gui.patch_inspector import PatchInspector
 from workbench.gui.receptive_field import input_patch, pool_window, receptive_field
 from workbench.gui.titles import ACTIVATION_TITLES, POOL_TITLES
+from workbench.gui.value_labels import ValueLabels
 
 VIEW_BACKGROUND = "#1e2024"
 VIEW_FOREGROUND = "#d8dce3"
 FIELD_COLOR = "#ffb300"
-MIN_CELL_HEIGHT = 210
+MIN_CELL_HEIGHT = 180  # four filters fit the default window without scrolling
 # Width taken by the colour bar and margins, height by the title: what a map cannot use.
 CELL_CHROME = (56, 30)
 MIN_PAIR_WIDTH = 430
@@ -152,6 +153,7 @@ class MapCell(pg.GraphicsLayoutWidget):
         self._redraw_timer.setInterval(0)
         self._redraw_timer.timeout.connect(self._on_view_settled)
         self.view.sigTransformChanged.connect(self._redraw_timer.start)
+        self.labels = ValueLabels(self.view)  # every pixel's number on tiny maps
 
     def show_map(self, values: np.ndarray, shown: np.ndarray, levels: tuple[float, float],
                  colormap_key: str, update_bar: bool = True) -> None:
@@ -185,6 +187,7 @@ class MapCell(pg.GraphicsLayoutWidget):
                     self.bar.setColorMap(cmap)
         if update_bar:
             self.update_bar()
+        self.labels.show_values(values, levels)
 
     def _step_for_view(self) -> int:
         try:
@@ -320,6 +323,8 @@ class MapViewsPanel(QWidget):
         self._groups = 0
         self._rows = 0
         self._columns = 1
+        self._stacked = False  # a filter's pooled map under its map
+        self.raw_input = False  # the input is raw data: its channels are shown stacked
         self._sized = False
         self._splitter_restored = False
         self._zoom_groups: dict[tuple[int, ...], list[MapCell]] = {}
@@ -467,16 +472,24 @@ class MapViewsPanel(QWidget):
         self._input = image_chw
         # Views, not copies: the cell copies only the pixels it draws (MapCell._draw), which
         # matters for every frame of a live stream.
-        shown = values = image_chw.transpose(1, 2, 0) if image_chw.shape[0] == 3 \
-            else image_chw[0]
+        c, h, w = image_chw.shape
+        if self.raw_input or c not in (1, 3):
+            # Raw data: channels one under the other, like a printed (C, L) tensor.
+            shown = values = image_chw.reshape(c * h, w)
+        else:
+            shown = values = image_chw.transpose(1, 2, 0) if c == 3 else image_chw[0]
         low, high = float(np.min(image_chw)), float(np.max(image_chw))
         if not (math.isfinite(low) and math.isfinite(high)):
             low, high = float(np.nanmin(image_chw)), float(np.nanmax(image_chw))
         levels = (0.0, 1.0) if low >= 0 and high <= 1 else (low, high if high > low
                                                              else low + 1)
         self.input_cell.show_map(values, shown, levels, "gray" if shown.ndim == 2 else "")
-        c, h, w = image_chw.shape
-        self.input_cell.set_title(f"Input — {h}x{w} {'RGB' if c == 3 else 'gray'}")
+        if self.raw_input:
+            # Short: a title wider than the cell widens its view past the visible area.
+            self.input_cell.set_title(f"Input — raw, {c} ch × {h}x{w}" if c > 1
+                                      else f"Input — raw {h}x{w}")
+        else:
+            self.input_cell.set_title(f"Input — {h}x{w} {'RGB' if c == 3 else 'gray'}")
         if previous != image_chw.shape:
             self.input_cell.view.autoRange(padding=0)
             self._relink()
@@ -575,26 +588,61 @@ class MapViewsPanel(QWidget):
         for cell in self.cells.values():
             cell.update_bar()
 
+    def _choose_layout(self) -> tuple[int, bool]:
+        """Pick how many filters go side by side, and whether a pair stacks vertically.
+
+        The layout that shows the maps largest without scrolling wins; when none fits, the
+        pairs go side by side as many as the width allows and the grid scrolls.
+        """
+        count = len({k.index for k in self.cells})
+        per_filter = 2 if any(k.stage == "pooled" for k in self.cells) else 1
+        viewport = self.scroll_area.viewport()
+        width, height = max(viewport.width(), 1), max(viewport.height(), 1)
+        groups = max(1, width // (MIN_PAIR_WIDTH if per_filter == 2 else MIN_PAIR_WIDTH // 2))
+        fallback = (min(groups, max(count, 1)), False)
+        shapes = [c.data.shape for c in self.cells.values() if c.data is not None]
+        if not count or not shapes:
+            return fallback
+        aspect = max(h / w for h, w in shapes)
+        spacing = self.grid.spacing()
+        best, best_size = fallback, 0.0
+        for stacked in (False, True) if per_filter == 2 else (False,):
+            for g in range(1, count + 1):
+                columns = g if stacked else g * per_filter
+                rows = math.ceil(count / g) * (per_filter if stacked else 1)
+                cell_w = (width - spacing * (columns - 1)) / columns - CELL_CHROME[0]
+                cell_h = (height - spacing * (rows - 1)) / rows - CELL_CHROME[1]
+                if cell_h + CELL_CHROME[1] < MIN_CELL_HEIGHT or cell_w < 100:
+                    continue
+                size = min(cell_w, cell_h / aspect)  # shown width of the tallest map
+                if size > best_size * 1.02:  # prefer fewer columns when nearly equal
+                    best, best_size = (g, stacked), size
+        return best
+
     def _arrange(self) -> None:
         for cell in self.cells.values():
             self.grid.removeWidget(cell)
         count = len({k.index for k in self.cells})
         per_filter = 2 if any(k.stage == "pooled" for k in self.cells) else 1
-        width = max(self.scroll_area.viewport().width(), 1)
-        groups = max(1, width // (MIN_PAIR_WIDTH if per_filter == 2 else MIN_PAIR_WIDTH // 2))
-        groups = min(groups, max(count, 1))
-        self._rows = math.ceil(count / groups) if count else 0
+        groups, stacked = self._choose_layout()
+        rows_per_filter = per_filter if stacked else 1
+        self._rows = math.ceil(count / groups) * rows_per_filter if count else 0
         for i in range(count):
             row, group = divmod(i, groups)
             for j, stage in enumerate(("conv", "pooled")[:per_filter]):
-                self.grid.addWidget(self.cells[CellKey(stage, i)], row, group * per_filter + j)
+                if stacked:
+                    place = (row * per_filter + j, group)
+                else:
+                    place = (row, group * per_filter + j)
+                self.grid.addWidget(self.cells[CellKey(stage, i)], *place)
+        self._columns = groups if stacked else groups * per_filter
         # Rows keep their computed height; an empty last row takes what is left over.
         for r in range(max(self.grid.rowCount(), self._rows + 1)):
             self.grid.setRowStretch(r, 0 if r < self._rows else 1)
         for c in range(self.grid.columnCount()):
-            self.grid.setColumnStretch(c, 1 if c < groups * per_filter else 0)
+            self.grid.setColumnStretch(c, 1 if c < self._columns else 0)
         self._groups = groups
-        self._columns = groups * per_filter
+        self._stacked = stacked
         self._size_cells()
 
     def _size_cells(self) -> None:
@@ -641,11 +689,7 @@ class MapViewsPanel(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         if self.cells:
-            per_filter = 2 if any(k.stage == "pooled" for k in self.cells) else 1
-            width = max(self.scroll_area.viewport().width(), 1)
-            groups = max(1, width // (MIN_PAIR_WIDTH if per_filter == 2
-                                      else MIN_PAIR_WIDTH // 2))
-            if min(groups, len(self.cells) // per_filter) != self._groups:
+            if self._choose_layout() != (self._groups, self._stacked):
                 self._arrange()
             else:
                 self._size_cells()

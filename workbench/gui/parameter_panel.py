@@ -168,6 +168,7 @@ class ParameterPanel(QWidget):
         self._input_size: tuple[int, int] | None = None
         self._kernel: tuple[int, int] | None = None
         self._compute_error: str | None = None
+        self._raw_channels: int | None = None
         self.geometry_text = ""  # the shape arithmetic as plain text
 
         self.input_mode = _combo(INPUT_MODE_TITLES, "Gray feeds one luminance channel; RGB "
@@ -349,6 +350,27 @@ class ParameterPanel(QWidget):
 
     # --------------------------------------------------------------- display
 
+    def set_raw_channels(self, channels: int | None) -> None:
+        """Show raw data of ``channels`` channels as the input mode (None: an image again).
+
+        Raw data has its own channel count, so gray / RGB are not offered while it is shown.
+
+        Parameters
+        ----------
+        channels : int or None
+            Channels of the raw data, or None when the input is an image.
+        """
+        self._raw_channels = channels
+        self.input_mode.blockSignals(True)
+        index = self.input_mode.findData("raw")
+        if index >= 0:
+            self.input_mode.removeItem(index)
+        if channels is not None:
+            noun = "channel" if channels == 1 else "channels"
+            self.input_mode.addItem(f"Raw data ({channels} {noun})", "raw")
+        self.input_mode.blockSignals(False)
+        self._on_pipeline_changed(self._model.pipeline)
+
     def set_max_side(self, value: int) -> None:
         """Show the input size limit without emitting.
 
@@ -401,8 +423,9 @@ class ParameterPanel(QWidget):
 
     def _on_pipeline_changed(self, pipeline: Pipeline) -> None:
         layer = pipeline.layers[self._layer]
-        _set_combo(self.input_mode, pipeline.input_mode)
-        self.input_mode.setEnabled(self._layer == 0)
+        raw = self._raw_channels is not None
+        _set_combo(self.input_mode, "raw" if raw else pipeline.input_mode)
+        self.input_mode.setEnabled(self._layer == 0 and not raw)
         self.stride.setValue(layer.stride)
         padding_kind = layer.padding if isinstance(layer.padding, str) else "explicit"
         _set_combo(self.padding_kind, padding_kind)

@@ -12,11 +12,13 @@ from typing import Any
 import numpy as np
 
 from workbench.core import Filter, Layer, Pipeline, divisors
-from workbench.core.pipeline import INPUT_MODES
+from workbench.core.pipeline import INPUT_MODES, expected_input_channels
 
 
 def layer_input_channels(pipeline: Pipeline, layer: int) -> int:
-    """Channels entering ``layer``: the image's for the first, else the previous filter count.
+    """Channels entering ``layer``: the input's for the first, else the previous filter count.
+
+    Raw data has no fixed channel count; its filters' slices x groups are what it reads.
 
     Parameters
     ----------
@@ -31,7 +33,7 @@ def layer_input_channels(pipeline: Pipeline, layer: int) -> int:
         Number of input channels.
     """
     if layer == 0:
-        return pipeline.input_channels
+        return expected_input_channels(pipeline)
     return max(1, len(pipeline.layers[layer - 1].enabled_filters))
 
 
@@ -255,12 +257,14 @@ def set_input_mode(pipeline: Pipeline, mode: str) -> Pipeline:
     """Switch gray / RGB input, converting every first-layer filter with ``with_channels``.
 
     ``groups`` is kept when it divides the new channel count and reset to 1 otherwise.
+    Switching to ``"raw"`` keeps the filters (see :func:`set_raw_channels` for the data's
+    channel count).
 
     Parameters
     ----------
     pipeline : Pipeline
         The pipeline.
-    mode : {"gray", "rgb"}
+    mode : {"gray", "rgb", "raw"}
         New input mode.
 
     Returns
@@ -279,10 +283,62 @@ def set_input_mode(pipeline: Pipeline, mode: str) -> Pipeline:
     if not pipeline.layers:
         return converted
     first = pipeline.layers[0]
-    channels = converted.input_channels
+    channels = expected_input_channels(converted)
     groups = first.groups if channels % first.groups == 0 else 1
     slices = channels // groups
     filters = tuple(f.with_channels(slices) for f in first.filters)
+    return replace_layer(converted, 0, filters=filters, groups=groups)
+
+
+def image_input_mode(pipeline: Pipeline) -> str:
+    """Return how an image is fed to ``pipeline``: its mode, or for raw data gray / RGB.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The pipeline.
+
+    Returns
+    -------
+    str
+        ``"gray"`` or ``"rgb"`` (RGB when a raw pipeline's first layer reads 3 channels).
+    """
+    if pipeline.input_mode != "raw":
+        return pipeline.input_mode
+    return "rgb" if expected_input_channels(pipeline) == 3 else "gray"
+
+
+def set_raw_channels(pipeline: Pipeline, channels: int) -> Pipeline:
+    """Switch to raw data input with ``channels`` channels, converting the first layer's filters.
+
+    ``groups`` is kept when it divides ``channels`` and reset to 1 otherwise; every filter
+    gets ``channels / groups`` slices (:meth:`Filter.with_channels`).
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The pipeline.
+    channels : int
+        Channels of the raw data, >= 1.
+
+    Returns
+    -------
+    Pipeline
+        Input mode ``"raw"``.
+
+    Raises
+    ------
+    ValueError
+        If ``channels`` is not a positive integer.
+    """
+    if channels < 1:
+        raise ValueError(f"channels must be a positive integer, got {channels}")
+    converted = replace(pipeline, input_mode="raw")
+    if not pipeline.layers:
+        return converted
+    first = pipeline.layers[0]
+    groups = first.groups if channels % first.groups == 0 else 1
+    filters = tuple(f.with_channels(channels // groups) for f in first.filters)
     return replace_layer(converted, 0, filters=filters, groups=groups)
 
 

@@ -16,6 +16,14 @@ from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.live_controller import SYNTHETIC_SIZE
 from workbench.gui.pipeline_edits import with_layer
 from workbench.gui.settings import MAX_SIDE_RANGE, SAMPLE_PREFIX
+from workbench.io.data_input import (
+    INLINE_LIMIT,
+    RawData,
+    format_data_text,
+    load_data,
+    parse_data_text,
+)
+from workbench.io.errors import LoadError
 from workbench.io.workspace import SourceSpec, Workspace
 from workbench.sources import (
     DEFAULT_RESOLUTION,
@@ -50,6 +58,53 @@ def source_spec(image_source: str) -> SourceSpec:
     if image_source.startswith(SAMPLE_PREFIX):
         return SourceSpec("sample", sample_key=image_source[len(SAMPLE_PREFIX):])
     return SourceSpec("image", path=image_source)
+
+
+def raw_spec(raw: RawData) -> SourceSpec:
+    """Describe raw data for a workspace: inline values when small or typed, else its file.
+
+    Parameters
+    ----------
+    raw : RawData
+        ``MainWindow.raw``.
+
+    Returns
+    -------
+    SourceSpec
+        A ``data`` source.
+    """
+    inline = raw.path is None or raw.values.size <= INLINE_LIMIT
+    return SourceSpec("data", path=raw.path, name=raw.name,
+                      values=format_data_text(raw.values) if inline else None,
+                      rows_are_channels=raw.rows_are_channels)
+
+
+def spec_raw(source: SourceSpec) -> RawData:
+    """Read the raw data of a ``data`` source (inline values first, else its file).
+
+    Parameters
+    ----------
+    source : SourceSpec
+        A ``data`` source.
+
+    Returns
+    -------
+    RawData
+        The data.
+
+    Raises
+    ------
+    LoadError
+        If the file cannot be read.
+    ValueError
+        If the inline values are invalid.
+    """
+    if source.values is not None:
+        values = parse_data_text(source.values)
+        return RawData(values, source.name or "data", source.path, source.rows_are_channels)
+    assert source.path is not None  # SourceSpec requires values or path
+    raw = load_data(source.path, source.rows_are_channels)
+    return RawData(raw.values, source.name or raw.name, raw.path, raw.rows_are_channels)
 
 
 def stream_spec(source: FrameSource) -> SourceSpec | None:
@@ -135,6 +190,8 @@ def window_workspace(window: MainWindow) -> Workspace:
     """
     stream = window.live.source
     spec = stream_spec(stream) if stream is not None else None
+    if spec is None and window.raw is not None:
+        spec = raw_spec(window.raw)
     return Workspace(spec or source_spec(window.image_source), window.model.pipeline,
                      window.max_side, view_dict(window.views.options))
 
@@ -167,6 +224,13 @@ def apply_workspace(window: MainWindow, workspace: Workspace) -> SourceSpec | No
     except ValueError as exc:
         window.show_message(f"Ignored the workspace's view settings: {exc}", "warning")
     source = workspace.source
+    if source.kind == "data":
+        try:
+            window.open_raw(spec_raw(source), window.model.pipeline)
+        except (LoadError, ValueError) as exc:
+            window.show_message(f"Could not open the workspace's data: {exc}. The current "
+                                "input is kept.")
+        return None
     if source.kind == "sample" and source.sample_key:
         window.open_sample(source.sample_key)
         return None

@@ -277,6 +277,10 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
             pipeline = _load_pipeline(Path(args.bank))
         except (LoadError, OSError) as exc:
             raise UsageError(f"cannot load the bank: {exc}") from None
+        if pipeline.input_mode == "raw":
+            raise UsageError("the bank reads raw numeric data (input mode 'raw'); apply runs "
+                             "on images and videos, so save the bank with a gray or RGB "
+                             "input mode")
         if args.mode is not None and args.mode != pipeline.input_mode:
             raise UsageError(f"--mode {args.mode} does not match the bank's input mode "
                              f"{pipeline.input_mode!r} (its filters have "

@@ -261,8 +261,10 @@ def select_maps(result: PipelineResult, pipeline: Pipeline, options: ExportOptio
     chosen = _resolve_filters(options.filters, names)
     items: list[MapItem] = []
     if "input" in options.stages:
-        items.append(MapItem("input", "input", 0, -1, "input", pipeline.input_mode,
-                             result.input))
+        # Raw data of any channel count is exported as one map, channels stacked downwards.
+        shown = result.input if pipeline.input_mode != "raw" \
+            else result.input.reshape(1, -1, result.input.shape[2])
+        items.append(MapItem("input", "input", 0, -1, "input", pipeline.input_mode, shown))
     for n in numbers:
         layer = result.layers[n - 1]
         tokens = unique_names(layer.filter_names)

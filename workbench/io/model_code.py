@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from workbench.core import Layer, Pipeline, weights_to_keras
+from workbench.core import Layer, Pipeline, expected_input_channels, weights_to_keras
 from workbench.core.conv import resolve_padding
 from workbench.io.bank_arrays import stack_filters
 from workbench.io.float_text import float32_text
@@ -107,7 +107,7 @@ def _layer_weights(layer: Layer, number: int) -> tuple[npt.NDArray[np.float32],
 
 def _in_channels(pipeline: Pipeline, index: int) -> int:
     if index == 0:
-        return pipeline.input_channels
+        return expected_input_channels(pipeline)
     return len(pipeline.layers[index - 1].enabled_filters)
 
 
@@ -168,8 +168,9 @@ def pytorch_code(pipeline: Pipeline) -> str:
     _check(pipeline)
     out = [
         "# PyTorch model of a Conv Workbench pipeline (generated). Input: float32 tensor",
-        f"# (N, {pipeline.input_channels}, H, W), the {pipeline.input_mode} image scaled "
-        "to 0..1 as the workbench feeds it.",
+        f"# (N, {expected_input_channels(pipeline)}, H, W), "
+        + ("the raw data as given." if pipeline.input_mode == "raw"
+           else f"the {pipeline.input_mode} image scaled to 0..1 as the workbench feeds it."),
         "import torch",
         "from torch import nn",
         "",
@@ -275,7 +276,8 @@ def keras_code(pipeline: Pipeline) -> str:
     needs_pad = any(layer.padding_mode != "zeros" for layer in pipeline.layers)
     out = [
         "# Keras 3 model of a Conv Workbench pipeline (generated). Input: float32",
-        f"# (N, H, W, {pipeline.input_channels}), channels last: for a workbench (C, H, W) "
+        f"# (N, H, W, {expected_input_channels(pipeline)}), "
+        "channels last: for a workbench (C, H, W) "
         "input use x.transpose(1, 2, 0)[None].",
         "# Padding is explicit with 'valid' convolutions so results match PyTorch's, also "
         "for even kernels.",
@@ -286,7 +288,8 @@ def keras_code(pipeline: Pipeline) -> str:
     ]
     if needs_pad:
         out += ["", KERAS_TORCH_PAD, ""]
-    modules: list[str] = [f"keras.Input(shape=(None, None, {pipeline.input_channels})),"]
+    modules: list[str] = [
+        f"keras.Input(shape=(None, None, {expected_input_channels(pipeline)})),"]
     for i, layer in enumerate(pipeline.layers):
         n = i + 1
         weight, bias = _layer_weights(layer, n)

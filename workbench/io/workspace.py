@@ -6,6 +6,8 @@ File format (JSON, UTF-8)::
       "format": "conv-workbench-workspace",
       "schema_version": 1,
       "source": {"kind": "image", "path": "photos/cat.png"},
+      (raw data: {"kind": "data", "name": "...", "values": "<rows of numbers>"} inline,
+       a blank line between channels, or {"kind": "data", "path": "signal.npy"})
       "max_side": 512,
       "pipeline": { ... the core's pipeline JSON ... },
       "view": { ... whatever the GUI stores ... }
@@ -24,18 +26,19 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from workbench.core import Pipeline, pipeline_from_dict, pipeline_to_dict
 from workbench.io.atomic import write_text
 from workbench.io.bank import migrate
+from workbench.io.data_input import parse_data_text
 from workbench.io.errors import LoadError
 
 WORKSPACE_FORMAT = "conv-workbench-workspace"
 WORKSPACE_SCHEMA_VERSION = 1
-SOURCE_KINDS: tuple[str, ...] = ("sample", "image", "video", "camera", "synthetic")
+SOURCE_KINDS: tuple[str, ...] = ("sample", "image", "video", "camera", "synthetic", "data")
 
 WORKSPACE_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 """``version -> function`` upgrading workspace JSON to the next version (none needed yet)."""
@@ -67,6 +70,13 @@ class SourceSpec:
         Video frame shown (``"video"``).
     size : tuple of int, optional
         ``(width, height)``: camera resolution or synthetic pattern size.
+    values : str, optional
+        Raw data written inline (``"data"``), as :func:`workbench.io.data_input.format_data_text`
+        writes it; a ``"data"`` source needs ``values`` or ``path``.
+    name : str, optional
+        What the raw data is called (``"data"``).
+    rows_are_channels : bool, optional
+        Whether a data file's rows are channels (``"data"``).
     """
 
     kind: str
@@ -75,11 +85,14 @@ class SourceSpec:
     camera_index: int | None = None
     frame_index: int | None = None
     size: tuple[int, int] | None = None
+    values: str | None = None
+    name: str | None = None
+    rows_are_channels: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:
             raise ValueError(f"source kind must be one of {SOURCE_KINDS}, got {self.kind!r}")
-        for name in ("path", "sample_key"):
+        for name in ("path", "sample_key", "values", "name"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, (str, os.PathLike)) or not str(value)):
                 raise ValueError(f"source {name} must be a non-empty string, got {value!r}")
@@ -99,6 +112,16 @@ class SourceSpec:
                     "camera": "camera_index"}.get(self.kind)
         if required and getattr(self, required) is None:
             raise ValueError(f"a {self.kind} source needs {required}")
+        if self.kind == "data" and self.values is None and self.path is None:
+            raise ValueError("a data source needs values or path")
+        if self.values is not None:
+            try:
+                parse_data_text(self.values)
+            except ValueError as exc:
+                raise ValueError(f"values: {exc}") from None
+        if not isinstance(self.rows_are_channels, bool):
+            raise ValueError(f"rows_are_channels must be true or false, got "
+                             f"{self.rows_are_channels!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form: ``kind`` and every field that is set.
@@ -109,11 +132,13 @@ class SourceSpec:
             JSON-serialisable.
         """
         out: dict[str, Any] = {"kind": self.kind}
-        for name in ("path", "sample_key", "camera_index", "frame_index"):
+        for name in ("path", "sample_key", "camera_index", "frame_index", "name", "values"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.size is not None:
             out["size"] = list(self.size)
+        if self.rows_are_channels:
+            out["rows_are_channels"] = True
         return out
 
     @classmethod
@@ -142,7 +167,9 @@ class SourceSpec:
         return cls(kind=kind, path=data.get("path"),
                    sample_key=data.get("sample_key"), camera_index=data.get("camera_index"),
                    frame_index=data.get("frame_index"),
-                   size=None if size is None else tuple(size) if isinstance(size, list) else size)
+                   size=None if size is None else tuple(size) if isinstance(size, list) else size,
+                   values=data.get("values"), name=data.get("name"),
+                   rows_are_channels=data.get("rows_are_channels", False))
 
 
 @dataclass(frozen=True)
@@ -260,8 +287,7 @@ def workspace_from_dict(data: Any, folder: str | os.PathLike[str]) -> Workspace:
         raise ValueError(f"source: {exc}") from None
     if source.path is not None and not os.path.isabs(source.path):
         resolved = os.path.normpath(os.path.join(os.path.abspath(folder), source.path))
-        source = SourceSpec(source.kind, resolved, source.sample_key, source.camera_index,
-                            source.frame_index, source.size)
+        source = replace(source, path=resolved)
     try:
         pipeline = pipeline_from_dict(migrate(data.get("pipeline")))
     except ValueError as exc:
