@@ -247,11 +247,19 @@ def test_max_side_shrinks_the_input(open_window, settle):
     assert "input 128×128, kernel 3×3" in window.params.geometry_text
 
 
-def test_status_bar_shows_stage_times_and_fps(open_window):
+def test_status_bar_shows_stage_times_and_fps(open_window, settle):
     window = open_window()
+    # The default layer (ReLU + 2x2 max pool) runs as one fused pass.
     text = window.timing_label.text()
-    assert text.startswith("conv ") and " ms · activation " in text and text.endswith(" fps")
+    assert text.startswith("conv+activation+pool ") and "(fused)" in text
+    assert text.endswith(" fps")
     assert window.warmup_bar.isHidden()
+    # Sigmoid is not fused: every stage gets its own time.
+    window.params.activation.setCurrentIndex(window.params.activation.findData("sigmoid"))
+    settle(window)
+    text = window.timing_label.text()
+    assert text.startswith("conv ") and " ms · activation " in text and " ms · pool " in text
+    assert text.endswith(" fps")
 
 
 def test_view_options_change_levels_and_colormap(open_window, settle):

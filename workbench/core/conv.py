@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -119,6 +120,48 @@ def conv2d(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, padding: A
     >>> conv2d(image, line)[0, 0]
     array([0., 0., 3., 3., 0., 0.], dtype=float32)
     """
+    return run_conv_plan(plan_conv2d(x, weight, bias, stride=stride, padding=padding,
+                                     dilation=dilation, groups=groups,
+                                     padding_mode=padding_mode, flip=flip))
+
+
+@dataclass(frozen=True)
+class ConvPlan:
+    """Validated, normalised arguments of one 2-D convolution, ready for the kernels.
+
+    ``x`` is ``(N, C, H, W)`` float32 C-contiguous, already padded for a non-zero
+    ``padding_mode``; ``kernel_args`` is ``(sy, sx, top, left, dy, dx, groups)`` with the
+    zero padding still to apply.
+    """
+
+    x: FloatArray
+    weight: FloatArray
+    bias: FloatArray
+    had_batch: bool
+    out_size: IntPair
+    kernel_args: tuple[int, int, int, int, int, int, int]
+
+
+def plan_conv2d(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, padding: Any = 0,
+                dilation: Any = 1, groups: int = 1, padding_mode: str = "zeros",
+                flip: bool = False) -> ConvPlan:
+    """Check and normalise :func:`conv2d`'s arguments without computing anything.
+
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, dilation, groups, padding_mode, flip
+        As for :func:`conv2d`.
+
+    Returns
+    -------
+    ConvPlan
+        What the kernels need, and the output size.
+
+    Raises
+    ------
+    ValueError
+        On any argument PyTorch rejects, with :func:`conv2d`'s messages.
+    """
     x4, had_batch = batched(as_float32(x, "x"), "x", 2)
     w = as_float32(weight, "weight")
     if w.ndim != 4:
@@ -163,10 +206,28 @@ def conv2d(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, padding: A
         top = left = 0
     else:
         top, left = pads[0], pads[2]
-    out = np.empty((x4.shape[0], n_filters, h_out, w_out), dtype=np.float32)
+    return ConvPlan(x4, w, b, had_batch, (h_out, w_out),
+                    (s[0], s[1], top, left, d[0], d[1], groups))
+
+
+def run_conv_plan(plan: ConvPlan) -> FloatArray:
+    """Compute a convolution planned by :func:`plan_conv2d`.
+
+    Parameters
+    ----------
+    plan : ConvPlan
+        The validated arguments.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(F, H_out, W_out)``, or ``(N, F, H_out, W_out)`` if the input had a
+        batch axis.
+    """
+    out = np.empty((plan.x.shape[0], plan.weight.shape[0]) + plan.out_size, dtype=np.float32)
     with KERNEL_LOCK:
-        _kernels.conv2d_zero_padded(x4, w, b, out, s[0], s[1], top, left, d[0], d[1], groups)
-    return out if had_batch else out[0]
+        _kernels.conv2d_zero_padded(plan.x, plan.weight, plan.bias, out, *plan.kernel_args)
+    return out if plan.had_batch else out[0]
 
 
 def conv1d(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, padding: Any = 0,

@@ -16,7 +16,8 @@ import numpy as np
 
 from workbench.core.activations import ACTIVATIONS, activate
 from workbench.core.arrays import FloatArray, IntPair, as_float32, pair
-from workbench.core.conv import PADDING_MODES, conv2d
+from workbench.core.conv import PADDING_MODES, ConvPlan, plan_conv2d, run_conv_plan
+from workbench.core.fused import can_fuse, conv_activate_pool
 from workbench.core.pooling import (
     avg_pool2d,
     global_avg_pool2d,
@@ -248,11 +249,17 @@ def expected_input_channels(pipeline: Pipeline) -> int:
 
 @dataclass(frozen=True)
 class StageTimes:
-    """Seconds spent in each stage of one layer."""
+    """Seconds spent in each stage of one layer.
+
+    When the layer ran ``fused`` (conv, activation and pooling in one pass, see
+    :mod:`workbench.core.fused`) the stages cannot be timed apart: ``conv`` holds the
+    whole layer's time and ``activation`` and ``pool`` are 0.
+    """
 
     conv: float
     activation: float
     pool: float
+    fused: bool = False
 
     @property
     def total(self) -> float:
@@ -287,11 +294,11 @@ class PipelineResult:
 Batch = tuple[list[int], FloatArray]
 
 
-def _conv_layer(x: FloatArray, layer: Layer, index: int) -> list[Batch]:
-    """Run the conv of one layer, one batch per kernel size.
+def _conv_batches(x: FloatArray, layer: Layer, index: int) -> list[tuple[list[int], ConvPlan]]:
+    """Validate one layer's conv against its input and plan it, one batch per kernel size.
 
-    Returns ``(filter indices, maps (n, H, W))`` pairs, so the activation and pooling run
-    on whole stacks without copying maps apart and back together.
+    Returns ``(filter indices, plan)`` pairs, so each stage runs on a whole stack of maps
+    without copying them apart and back together.
     """
     filters = layer.enabled_filters
     channels = x.shape[0]
@@ -313,19 +320,50 @@ def _conv_layer(x: FloatArray, layer: Layer, index: int) -> list[Batch]:
     sizes = {f.kernel_size for f in filters}
     if len(sizes) > 1 and layer.groups > 1:
         raise PipelineError("groups > 1 needs every filter to have the same kernel size", index)
-    batches: list[Batch] = []
+    batches: list[tuple[list[int], ConvPlan]] = []
     for size in sorted(sizes):
         idx = [i for i, f in enumerate(filters) if f.kernel_size == size]
         weight = np.stack([filters[i].weight for i in idx])
         bias = np.array([filters[i].bias for i in idx], dtype=np.float32)
         try:
-            maps = conv2d(x, weight, bias, stride=layer.stride, padding=layer.padding,
-                          dilation=layer.dilation, groups=layer.groups,
-                          padding_mode=layer.padding_mode, flip=layer.flip)
+            plan = plan_conv2d(x, weight, bias, stride=layer.stride, padding=layer.padding,
+                               dilation=layer.dilation, groups=layer.groups,
+                               padding_mode=layer.padding_mode, flip=layer.flip)
         except ValueError as exc:
             raise PipelineError(str(exc), index) from exc
-        batches.append((idx, maps))
+        batches.append((idx, plan))
     return batches
+
+
+def _run_layer(x: FloatArray, layer: Layer,
+               index: int) -> tuple[list[Batch], list[Batch], list[Batch], StageTimes]:
+    """Conv, activation and pooling of one layer: fused when possible, else stage by stage."""
+    pool = layer.pool
+    t0 = time.perf_counter()
+    plans = _conv_batches(x, layer, index)
+    if can_fuse(layer.activation, pool.kind, pool.size, pool.stride):
+        conv: list[Batch] = []
+        activated: list[Batch] = []
+        pooled: list[Batch] = []
+        for idx, plan in plans:
+            try:
+                maps = conv_activate_pool(plan, layer.activation, layer.negative_slope,
+                                          pool.kind, pool.size, pool.stride, pool.padding,
+                                          pool.ceil_mode)
+            except ValueError as exc:
+                raise PipelineError(f"pooling: {exc}", index) from exc
+            conv.append((idx, maps[0]))
+            activated.append((idx, maps[1]))
+            pooled.append((idx, maps[2]))
+        return conv, activated, pooled, StageTimes(time.perf_counter() - t0, 0.0, 0.0, True)
+    conv = [(idx, run_conv_plan(plan)) for idx, plan in plans]
+    t1 = time.perf_counter()
+    activated = [(idx, activate(layer.activation, maps, negative_slope=layer.negative_slope))
+                 for idx, maps in conv]
+    t2 = time.perf_counter()
+    pooled = [(idx, _pool(maps, pool, index)) for idx, maps in activated]
+    t3 = time.perf_counter()
+    return conv, activated, pooled, StageTimes(t1 - t0, t2 - t1, t3 - t2)
 
 
 def _per_filter(batches: list[Batch], count: int) -> tuple[FloatArray, ...]:
@@ -395,19 +433,11 @@ def run_pipeline(image_chw: Any, pipeline: Pipeline) -> PipelineResult:
     for index, layer in enumerate(pipeline.layers):
         if not layer.enabled_filters:
             raise PipelineError("no enabled filters", index)
-        t0 = time.perf_counter()
-        conv = _conv_layer(current, layer, index)
-        t1 = time.perf_counter()
-        activated = [(idx, activate(layer.activation, maps, negative_slope=layer.negative_slope))
-                     for idx, maps in conv]
-        t2 = time.perf_counter()
-        pooled = [(idx, _pool(maps, layer.pool, index)) for idx, maps in activated]
-        t3 = time.perf_counter()
+        conv, activated, pooled, times = _run_layer(current, layer, index)
         count = len(layer.enabled_filters)
         results.append(LayerResult(
             tuple(f.name for f in layer.enabled_filters), _per_filter(conv, count),
-            _per_filter(activated, count), _per_filter(pooled, count),
-            StageTimes(t1 - t0, t2 - t1, t3 - t2)))
+            _per_filter(activated, count), _per_filter(pooled, count), times))
         if index + 1 < len(pipeline.layers):
             shapes = sorted({maps.shape[1:] for _, maps in pooled})
             if len(pooled) == 1:

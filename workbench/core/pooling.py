@@ -12,8 +12,10 @@ from workbench.core.conv import KERNEL_LOCK
 from workbench.core.shapes import pool_output_size
 
 
-def _pool_geometry(x4: FloatArray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-                   ceil_mode: bool) -> tuple[IntPair, IntPair, IntPair, IntPair, IntPair]:
+def _pool_geometry(x4: FloatArray | IntPair, kernel_size: Any, stride: Any, padding: Any,
+                   dilation: Any, ceil_mode: bool
+                   ) -> tuple[IntPair, IntPair, IntPair, IntPair, IntPair]:
+    """Check the window against an input ``(N, C, H, W)`` (or its ``(H, W)``); size the output."""
     k = pair(kernel_size, "kernel_size", minimum=1)
     s = k if stride is None else pair(stride, "stride", minimum=1)
     p = pair(padding, "padding", minimum=0)
@@ -21,7 +23,7 @@ def _pool_geometry(x4: FloatArray, kernel_size: Any, stride: Any, padding: Any, 
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(f"padding must be at most half the kernel size: kernel_size={k}, "
                          f"padding={p}")
-    height, width = x4.shape[2], x4.shape[3]
+    height, width = x4 if isinstance(x4, tuple) else (x4.shape[2], x4.shape[3])
     h_out = pool_output_size(height, k[0], s[0], p[0], d[0], ceil_mode)
     w_out = pool_output_size(width, k[1], s[1], p[1], d[1], ceil_mode)
     if h_out < 1 or w_out < 1:

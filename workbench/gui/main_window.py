@@ -740,9 +740,12 @@ class MainWindow(QMainWindow):
         self.outcomes_shown += 1
         times = outcome.result.layers[LAYER].times
         fps = 1.0 / outcome.seconds if outcome.seconds > 0 else float("inf")
-        self.timing_label.setText(
-            f"conv {times.conv * 1e3:.1f} ms · activation {times.activation * 1e3:.1f} ms · "
-            f"pool {times.pool * 1e3:.1f} ms · {fps:.0f} fps")
+        if times.fused:  # one pass computed conv, activation and pool together
+            stages = f"conv+activation+pool {times.conv * 1e3:.1f} ms (fused)"
+        else:
+            stages = (f"conv {times.conv * 1e3:.1f} ms · activation "
+                      f"{times.activation * 1e3:.1f} ms · pool {times.pool * 1e3:.1f} ms")
+        self.timing_label.setText(f"{stages} · {fps:.0f} fps")
         self.sigResultShown.emit(outcome)
 
     def _on_warmup_progress(self, done: int, total: int, name: str) -> None:
