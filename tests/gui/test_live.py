@@ -5,6 +5,7 @@ streams, a device index that does not exist gives the camera error path, and a s
 source that stops answering stands in for an unplugged camera.
 """
 
+import gc
 import threading
 import time
 
@@ -278,6 +279,19 @@ def test_stop_then_start_again(live, sink, qtbot):
     live.open_synthetic(size=SIZE)
     wait_processed(qtbot, sink, 2)
     assert live.capture is not capture and live.state is LiveState.RUNNING
+
+
+def test_long_lived_objects_skip_garbage_collection_only_while_streaming(live, sink, qtbot):
+    assert gc.get_freeze_count() == 0
+    live.open_synthetic(size=SIZE)
+    wait_processed(qtbot, sink, 2)
+    frozen = gc.get_freeze_count()
+    assert frozen > 1000  # Qt, pyqtgraph and numba objects: out of every full collection
+    live.open_synthetic(size=SIZE)  # a new source replaces the stream: frozen once, not twice
+    qtbot.waitUntil(lambda: live.capture is not None and live.processed >= 2, timeout=TIMEOUT)
+    assert gc.get_freeze_count() < 2 * frozen
+    live.stop()
+    assert gc.get_freeze_count() == 0  # back to the collector, cycles made meanwhile too
 
 
 

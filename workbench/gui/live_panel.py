@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from workbench.gui import file_prompts
 from workbench.gui.live_controller import LiveController, LiveState, LiveStats
 from workbench.gui.live_recording import RECORD_KINDS, RecordTarget
+from workbench.gui.settings import LiveChoices
 from workbench.sources import (
     COMMON_RESOLUTIONS,
     DEFAULT_RESOLUTION,
@@ -398,6 +399,10 @@ class LivePanel(QWidget):
         self.camera_combo.clear()
         for index, name in cameras:
             self.camera_combo.addItem(f"{index}: {name}", index)
+        typed_index = _CAMERA_NUMBER.match(typed)
+        if typed_index is not None:  # keep the device chosen before (e.g. restored) if listed
+            self.camera_combo.setCurrentIndex(
+                max(self.camera_combo.findData(int(typed_index.group(1))), 0))
         self.cameras_listed = True
         if not cameras:
             self.camera_combo.setEditText(typed if _CAMERA_NUMBER.match(typed) else "")
@@ -449,6 +454,43 @@ class LivePanel(QWidget):
         """
         size = self.resolution_combo.currentData()
         return size if isinstance(size, Size) else DEFAULT_RESOLUTION
+
+    def choices(self) -> LiveChoices:
+        """Return the options chosen, to remember them for the next start.
+
+        Returns
+        -------
+        LiveChoices
+            Camera, resolution, mirror, loop, record kind and video file.
+        """
+        width, height = self.resolution()
+        return LiveChoices(self.camera_index(), (width, height),
+                           self.mirror_check.isChecked(), self.loop_check.isChecked(),
+                           str(self.record_kind_combo.currentData()),
+                           "" if self.video_path is None else str(self.video_path))
+
+    def restore_choices(self, choices: LiveChoices) -> None:
+        """Show remembered options without starting anything.
+
+        The video file becomes the one "Video file" plays if it still exists.
+
+        Parameters
+        ----------
+        choices : LiveChoices
+            From the settings.
+        """
+        if choices.camera_index is not None:
+            self.camera_combo.setEditText(str(choices.camera_index))
+        size = Size(*choices.resolution)
+        if self.resolution_combo.findText(str(size)) < 0:
+            self.resolution_combo.addItem(str(size), size)
+        self.resolution_combo.setCurrentIndex(self.resolution_combo.findText(str(size)))
+        self.mirror_check.setChecked(choices.mirror)
+        self.loop_check.setChecked(choices.loop)
+        self.record_kind_combo.setCurrentIndex(
+            max(self.record_kind_combo.findData(choices.record_kind), 0))
+        if choices.video_path and Path(choices.video_path).is_file():
+            self._show_video_path(Path(choices.video_path))
 
     def _on_camera_chosen(self, _row: int = 0) -> None:
         if self._kind == CAMERA and self.controller.state is not LiveState.IDLE:
@@ -590,10 +632,7 @@ class LivePanel(QWidget):
             if isinstance(source, CameraSource):
                 self._set_kind(CAMERA)
             elif isinstance(source, VideoFileSource):
-                self.video_path = source.path
-                self.video_label.setText(self.video_label.fontMetrics().elidedText(
-                    source.path.name, Qt.TextElideMode.ElideMiddle, VIDEO_NAME_WIDTH))
-                self.video_label.setToolTip(str(source.path))
+                self._show_video_path(source.path)
                 self._set_kind(VIDEO)
             else:
                 self._set_kind(SYNTHETIC)
@@ -606,6 +645,12 @@ class LivePanel(QWidget):
         else:
             self.stats_label.hide()
         self._update_buttons()
+
+    def _show_video_path(self, path: Path) -> None:
+        self.video_path = path
+        self.video_label.setText(self.video_label.fontMetrics().elidedText(
+            path.name, Qt.TextElideMode.ElideMiddle, VIDEO_NAME_WIDTH))
+        self.video_label.setToolTip(str(path))
 
     def _on_frame(self, frame: Frame) -> None:
         count = self.controller.frame_count

@@ -68,6 +68,7 @@ from workbench.gui.settings import (
     save_settings,
 )
 from workbench.gui.window_files import attach as attach_files
+from workbench.gui.workspace_state import raw_spec, restore_raw
 from workbench.io.data_input import RawData
 from workbench.resources import icon_path, sample_images, sample_path
 
@@ -126,7 +127,7 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
 
         start = settings.pipeline
-        if start.input_mode == "raw":  # the session reopens on its image, not on raw data
+        if start.input_mode == "raw":  # opened on its image; the raw data follows if saved
             start = set_input_mode(start, image_input_mode(start))
         self.model = PipelineModel(with_layer(start), self)
         self.loaded: LoadedImage | None = None
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_layout()
         self.live_window = attach_live(self)
+        self.live_panel.restore_choices(settings.live)
 
         self.model.sigPipelineChanged.connect(self._on_pipeline_changed)
         self.model.sigHistoryChanged.connect(self._on_history_changed)
@@ -176,6 +178,8 @@ class MainWindow(QMainWindow):
         self.compute.start()
         if not self._open_source(settings.image, remember=False):
             self._open_source(DEFAULT_IMAGE, remember=False)
+        if settings.raw is not None and settings.pipeline.input_mode == "raw":
+            restore_raw(self, settings.raw, settings.pipeline)
         self._note_layers(self.model.pipeline)
         self.files.watch(self)
         for text in messages:
@@ -760,7 +764,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- closing
 
     def current_settings(self) -> WorkbenchSettings:
-        """Collect the state to remember: pipeline, image, view options, layout.
+        """Collect the state to remember: pipeline, input, view and live options, layout.
 
         Returns
         -------
@@ -773,6 +777,8 @@ class MainWindow(QMainWindow):
             s.image = self.image_source
         s.max_side = self.max_side
         s.view = self.views.options
+        s.live = self.live_panel.choices()
+        s.raw = raw_spec(self.raw) if self.raw is not None else None
         s.selected_filter = max(self.bank.selected_index(), 0)
         s.geometry = bytes(self.saveGeometry().data())
         s.window_state = bytes(self.saveState().data())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,9 @@ from PySide6.QtCore import QByteArray, QSettings
 from workbench.core import Pipeline, default_pipeline, from_json, to_json
 from workbench.gui.color_scaling import COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.gui.image_loading import DEFAULT_MAX_SIDE
+from workbench.gui.live_recording import RECORD_KINDS
+from workbench.io.workspace import SourceSpec
+from workbench.sources import DEFAULT_RESOLUTION
 
 ENV_VAR = "CONV_WORKBENCH_SETTINGS"
 FORMAT_VERSION = 1
@@ -26,11 +30,45 @@ MAX_RECENT = 10
 MAX_SIDE_RANGE = (16, 8192)
 SAMPLE_PREFIX = "sample:"
 DEFAULT_IMAGE = SAMPLE_PREFIX + "astronaut"
+CAMERA_INDEX_MAX = 255
+RESOLUTION_RANGE = (1, 16384)
+
+
+@dataclass
+class LiveChoices:
+    """The live-input options chosen last; restored without starting any stream.
+
+    Parameters
+    ----------
+    camera_index : int or None
+        Camera device number; None until one was chosen (the first camera found is used).
+    resolution : tuple of int
+        ``(width, height)`` requested from the camera.
+    mirror : bool
+        Flip the camera image left-right.
+    loop : bool
+        Play a video again when it ends.
+    record_kind : str
+        A key of :data:`workbench.gui.live_recording.RECORD_KINDS`.
+    video_path : str
+        The video file chosen last, ``""`` for none.
+    """
+
+    camera_index: int | None = None
+    resolution: tuple[int, int] = (DEFAULT_RESOLUTION[0], DEFAULT_RESOLUTION[1])
+    mirror: bool = False
+    loop: bool = False
+    record_kind: str = next(iter(RECORD_KINDS))
+    video_path: str = ""
 
 
 @dataclass
 class WorkbenchSettings:
-    """Everything restored at start-up. ``image`` is a file path or ``"sample:<key>"``."""
+    """Everything restored at start-up. ``image`` is a file path or ``"sample:<key>"``.
+
+    ``raw`` is the numeric input (a ``"data"`` source) when the window closed on one; the
+    window then reopens on it with ``pipeline`` (input mode ``"raw"``).
+    """
 
     pipeline: Pipeline = field(default_factory=default_pipeline)
     image: str = DEFAULT_IMAGE
@@ -44,6 +82,8 @@ class WorkbenchSettings:
     splitter_state: bytes = b""
     left_splitter_state: bytes = b""
     views_splitter_state: bytes = b""
+    live: LiveChoices = field(default_factory=LiveChoices)
+    raw: SourceSpec | None = None
 
     def add_recent(self, path: str) -> None:
         """Put ``path`` first in the recent files, dropping duplicates and the oldest.
@@ -112,6 +152,44 @@ def _paths(value: object) -> list[str] | None:
         if isinstance(paths, list) else []
 
 
+def _resolution(value: object) -> tuple[int, int] | None:
+    match = re.fullmatch(r"\s*(\d+)\s*x\s*(\d+)\s*", _text(value) or "")
+    if match is None:
+        return None
+    width, height = (_as_int(match.group(i), *RESOLUTION_RANGE) for i in (1, 2))
+    return None if width is None or height is None else (width, height)
+
+
+def _load_live(store: QSettings) -> LiveChoices:
+    """Read the live choices; each invalid value falls back to its default."""
+    default = LiveChoices()
+    index = _as_int(store.value("live/camera_index"), 0, CAMERA_INDEX_MAX)
+    mirror = _as_bool(store.value("live/mirror"))
+    loop = _as_bool(store.value("live/loop"))
+    kind = _text(store.value("live/record_kind"))
+    return LiveChoices(
+        index,
+        _resolution(store.value("live/resolution")) or default.resolution,
+        default.mirror if mirror is None else mirror,
+        default.loop if loop is None else loop,
+        kind if kind in RECORD_KINDS else default.record_kind,
+        _text(store.value("live/video_path")) or default.video_path)
+
+
+def _load_raw(value: object) -> tuple[SourceSpec | None, str | None]:
+    """Read the saved raw input: the source, or None and why it was ignored."""
+    text = _text(value)
+    if not text:
+        return None, None
+    try:
+        spec = SourceSpec.from_dict(json.loads(text))
+        if spec.kind != "data":
+            raise ValueError(f"a {spec.kind} source is not numeric data")
+    except (json.JSONDecodeError, TypeError, ValueError) as exc:
+        return None, f"The saved numeric input is invalid ({exc}); the image is shown instead."
+    return spec, None
+
+
 def load_settings() -> tuple[WorkbenchSettings, list[str]]:
     """Read the settings file.
 
@@ -165,6 +243,10 @@ def load_settings() -> tuple[WorkbenchSettings, list[str]]:
     settings.splitter_state = _as_bytes(store.value("window/splitter"))
     settings.left_splitter_state = _as_bytes(store.value("window/left_splitter"))
     settings.views_splitter_state = _as_bytes(store.value("window/views_splitter"))
+    settings.live = _load_live(store)
+    settings.raw, problem = _load_raw(store.value("input/raw"))
+    if problem:
+        messages.append(problem)
     return settings, messages
 
 
@@ -198,5 +280,14 @@ def save_settings(settings: WorkbenchSettings) -> Path:
     store.setValue("window/splitter", QByteArray(settings.splitter_state))
     store.setValue("window/left_splitter", QByteArray(settings.left_splitter_state))
     store.setValue("window/views_splitter", QByteArray(settings.views_splitter_state))
+    live = settings.live
+    store.setValue("live/camera_index", "" if live.camera_index is None else live.camera_index)
+    store.setValue("live/resolution", f"{live.resolution[0]}x{live.resolution[1]}")
+    store.setValue("live/mirror", live.mirror)
+    store.setValue("live/loop", live.loop)
+    store.setValue("live/record_kind", live.record_kind)
+    store.setValue("live/video_path", live.video_path)
+    if settings.raw is not None:
+        store.setValue("input/raw", json.dumps(settings.raw.to_dict()))
     store.sync()
     return Path(store.fileName())

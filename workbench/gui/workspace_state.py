@@ -12,9 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.core import Pipeline
 from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.live_controller import SYNTHETIC_SIZE
-from workbench.gui.pipeline_edits import with_layer
+from workbench.gui.pipeline_edits import set_raw_channels, with_layer
 from workbench.gui.settings import MAX_SIDE_RANGE, SAMPLE_PREFIX
 from workbench.io.data_input import (
     INLINE_LIMIT,
@@ -105,6 +106,37 @@ def spec_raw(source: SourceSpec) -> RawData:
     assert source.path is not None  # SourceSpec requires values or path
     raw = load_data(source.path, source.rows_are_channels)
     return RawData(raw.values, source.name or raw.name, raw.path, raw.rows_are_channels)
+
+
+def restore_raw(window: MainWindow, source: SourceSpec, pipeline: Pipeline) -> bool:
+    """Reopen the numeric input saved at the last close, with its pipeline and no history.
+
+    Data that cannot be read any more (a file gone, invalid inline values) leaves the
+    window on its image, with a warning.
+
+    Parameters
+    ----------
+    window : MainWindow
+        The window, showing its still image.
+    source : SourceSpec
+        A ``data`` source (``WorkbenchSettings.raw``).
+    pipeline : Pipeline
+        The saved pipeline; its first layer is fitted to the data's channels.
+
+    Returns
+    -------
+    bool
+        Whether the data is the input now.
+    """
+    try:
+        raw = spec_raw(source)
+    except (LoadError, ValueError) as exc:
+        window.show_message(f"Could not reopen the numeric input: {exc}. The image is shown "
+                            "instead.", "warning")
+        return False
+    window.open_raw(raw, set_raw_channels(pipeline, raw.channels))
+    window.model.reset(window.model.pipeline)  # a fresh session: nothing to undo
+    return True
 
 
 def stream_spec(source: FrameSource) -> SourceSpec | None:
