@@ -104,7 +104,7 @@ def open_window(qtbot):
         qtbot.addWidget(window)
         window.show()
         if wait:
-            qtbot.waitUntil(lambda: window.outcomes_shown > 0, timeout=RESULT_TIMEOUT_MS)
+            qtbot.waitUntil(lambda: window.session_views.results_shown > 0, timeout=RESULT_TIMEOUT_MS)
         return window
 
     return open_
@@ -116,6 +116,6 @@ def settle(qtbot):
 
     def settle_(window):
         qtbot.waitUntil(lambda: not window.compute.busy, timeout=RESULT_TIMEOUT_MS)
-        return window.last_outcome
+        return window.session.result
 
     return settle_

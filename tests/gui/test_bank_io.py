@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from workbench.core import Filter, Layer, Pipeline, Pool, default_pipeline, to_json
 from workbench.gui import file_prompts
 from workbench.gui.bank_io_actions import BankHost, BankIoActions
-from workbench.gui.pipeline_model import PipelineModel
+from workbench.session import Session
 from workbench.io import load_bank, save_bank_npy, stack_filters
 
 
@@ -19,15 +19,29 @@ class Host:
     def __init__(self, qtbot, pipeline=None):
         self.window = QWidget()
         qtbot.addWidget(self.window)
-        self.model = PipelineModel(pipeline or default_pipeline(), self.window)
-        self.row = 0
-        self.channel = 0
+        self.model = Session(pipeline or default_pipeline())
         self.all = False
         self.status = []
         self.problems = []
         self.actions = BankIoActions(BankHost(
-            self.window, self.model, 0, lambda: self.row, lambda: self.channel,
-            lambda: self.all, self.status.append, self.problems.append))
+            self.window, self.model, lambda: self.all, self.status.append,
+            self.problems.append))
+
+    @property
+    def row(self):
+        return self.model.selection.filter
+
+    @row.setter
+    def row(self, value):
+        self.model.select(filter=value)
+
+    @property
+    def channel(self):
+        return self.model.selection.channel
+
+    @channel.setter
+    def channel(self, value):
+        self.model.select(channel=value)
 
     @property
     def pipeline(self):
@@ -188,7 +202,8 @@ def test_an_invalid_kernel_file_changes_nothing(host, tmp_path, content, reason)
 
 
 def test_kernel_actions_need_a_selected_filter(host, tmp_path, no_questions):
-    host.row = -1
+    host.model.set_pipeline(Pipeline("gray", (Layer(()),)))
+    assert host.row == -1
     assert not host.actions.import_kernel_dialog()
     assert not host.actions.export_kernel_dialog()
     assert "Select a filter first" in host.problems[-1]

@@ -148,7 +148,7 @@ def test_export_from_the_window_is_bit_exact(open_window, tmp_path, settle):
                                           render(expected, dialog.map_style))
     assert np.load(folder / "camera_L0_gray_input.npy").tobytes() == result.input.tobytes()
     archive = load_maps_npz(folder / "camera_maps.npz")
-    assert archive.pipeline == window.model.pipeline
+    assert archive.pipeline == window.session.pipeline
     assert archive.maps["L1_Blur_pooled"].tobytes() == lr.pooled[1].tobytes()
     assert (folder / "camera_montage.png").is_file()
     assert window.files.exporter.choices.formats == \
@@ -182,7 +182,7 @@ def test_existing_files_are_replaced_only_when_confirmed(open_window, tmp_path, 
 
     monkeypatch.setattr(file_prompts, "confirm_overwrite", lambda parent, paths: True)
     assert dialog.export()
-    expected = window.last_outcome.result.layers[0].pooled[1]
+    expected = window.session.result.result.layers[0].pooled[1]
     assert np.load(old).tobytes() == expected.tobytes()
     assert len(list(folder.iterdir())) == 6
 
@@ -249,6 +249,6 @@ def test_cancelling_the_progress_writes_nothing(open_window, tmp_path, monkeypat
 
 def test_no_result_yet_says_so(open_window):
     window = open_window(default_pipeline())
-    window.last_outcome = None
+    window.session._result = None
     assert window.files.exporter.open_dialog() is None
     assert "no maps to export yet" in window.message_bar.text

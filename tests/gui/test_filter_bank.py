@@ -9,7 +9,7 @@ from workbench.gui.filter_bank import kernel_rgba
 
 
 def names(window):
-    return [f.name for f in window.model.pipeline.layers[0].filters]
+    return [f.name for f in window.session.pipeline.layers[0].filters]
 
 
 def test_add_duplicate_delete_and_views_follow(open_window, settle):
@@ -50,7 +50,7 @@ def test_unchecking_a_filter_stops_computing_it(open_window, settle):
     window.bank.list.item(1).setCheckState(Qt.CheckState.Unchecked)
     result = settle(window).result.layers[0]
     assert result.filter_names == ("Vertical line", "Sobel x", "Sobel y")
-    assert not window.model.pipeline.layers[0].filters[1].enabled
+    assert not window.session.pipeline.layers[0].filters[1].enabled
     assert len(window.views.cells) == 6
 
 
@@ -92,7 +92,7 @@ def test_move_up_down_and_drop_reorder(open_window):
                                     for r in range(bank.list.count())])
     assert names(window) == ["Sobel y", "Vertical line", "Horizontal line", "Sobel x"]
     assert [bank.list.item(r).text() for r in range(4)] == names(window)
-    window.undo_action.trigger()
+    window.menus.undo_action.trigger()
     assert names(window)[0] == "Vertical line"
 
 
@@ -103,7 +103,7 @@ def test_preset_menu_lists_every_preset_with_its_description(open_window):
     assert [a.toolTip() for a in actions] == [p.description for p in PRESETS.values()]
     window.bank.select(0)
     actions[[p.key for p in PRESETS.values()].index("laplacian")].trigger()
-    added = window.model.pipeline.layers[0].filters[1]
+    added = window.session.pipeline.layers[0].filters[1]
     assert added.name == "Laplacian"
     np.testing.assert_array_equal(added.weight[0], get_preset("laplacian").kernel)
 
@@ -112,7 +112,7 @@ def test_presets_in_rgb_mode_get_three_slices(open_window):
     window = open_window(image="sample:astronaut")
     window.params.input_mode.setCurrentIndex(window.params.input_mode.findData("rgb"))
     window.bank.add_preset("emboss")
-    assert window.model.pipeline.layers[0].filters[-1].channels == 3
+    assert window.session.pipeline.layers[0].filters[-1].channels == 3
 
 
 def test_empty_bank_shows_the_reason(open_window, settle):
@@ -123,7 +123,7 @@ def test_empty_bank_shows_the_reason(open_window, settle):
     assert window.bank.list.count() == 0
     assert window.editor.filter() is None
     assert "no enabled filters" in window.views.error_banner.text()
-    window.undo_action.trigger()
+    window.menus.undo_action.trigger()
     assert window.bank.list.count() == 1
 
 

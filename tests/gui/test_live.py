@@ -665,7 +665,7 @@ def test_window_streams_the_pattern_and_shows_live_numbers(live_window, qtbot):
     shown = window.views.cell("conv", 0).data
     assert any(shown is o.result.layers[0].activated[0] for o in outcomes[-2:])
     assert window.views.input_cell.title_text == "Input — 480x640 RGB"
-    assert window.loaded.pixels is window.live.current_frame.image
+    assert window.session.input.image.pixels is window.live.current_frame.image
     label = window.live_panel.stats_label
     qtbot.waitUntil(lambda: "processed" in label.text(), timeout=TIMEOUT)
     assert label.isVisibleTo(window) and "dropped" in label.text()
@@ -768,7 +768,7 @@ def test_freeze_makes_the_frame_the_still_input(live_window, qtbot):
     window.live_panel.freeze_action.trigger()
     frame = window.live.current_frame
     assert not window.live.streaming
-    assert window.loaded.pixels is frame.image
+    assert window.session.input.image.pixels is frame.image
     assert f"frozen frame {frame.index}" in window.windowTitle()
     combo = window.params.activation
     combo.setCurrentIndex(combo.findData("none"))
@@ -789,8 +789,8 @@ def test_opening_an_image_or_choosing_still_ends_the_stream(live_window, qtbot):
     qtbot.waitUntil(lambda: window.live.streaming, timeout=TIMEOUT)
     window.live_panel.still_action.trigger()
     assert not window.live.streaming
-    assert window.image_source == "sample:vertical_line_8x8"
-    assert window.image_chw.shape == (3, 8, 8)
+    assert window.session.input.source == "sample:vertical_line_8x8"
+    assert window.session.tensor.shape == (3, 8, 8)
 
 
 def test_live_benchmark_runs_through_the_window(tmp_path):
@@ -835,9 +835,9 @@ def test_an_invalid_pipeline_keeps_the_input_moving(live_window, qtbot):
     window = live_window
     window.live_panel.choose_source(SYNTHETIC)
     qtbot.waitUntil(lambda: window.live.processed >= 2, timeout=TIMEOUT)
-    pipeline = window.model.pipeline
+    pipeline = window.session.pipeline
     layer = replace(pipeline.layers[0], stride=(2, 2))  # 'same' padding needs stride 1
-    window.model.set_pipeline(replace(pipeline, layers=(layer,)))
+    window.session.set_pipeline(replace(pipeline, layers=(layer,)))
     qtbot.waitUntil(lambda: window.views.error_banner.isVisibleTo(window), timeout=TIMEOUT)
     first = window.views.input_cell.data.copy()
     processed = window.live.processed
@@ -857,4 +857,4 @@ def test_dropping_a_video_on_the_window_plays_it(live_window, qtbot, videos):
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
     qtbot.waitUntil(lambda: window.live.processed >= 2, timeout=TIMEOUT)
-    assert window.live_panel.kind == VIDEO and window.image_source == "sample:astronaut"
+    assert window.live_panel.kind == VIDEO and window.session.input.source == "sample:astronaut"

@@ -52,9 +52,9 @@ def typed_window(open_window, qtbot, settle):
 
 def test_typed_vertical_line_kernel_gives_the_textbook_map(typed_window):
     window = typed_window
-    weight = window.model.pipeline.layers[0].filters[0].weight
+    weight = window.session.pipeline.layers[0].filters[0].weight
     np.testing.assert_array_equal(weight[0], [[0, 1, 0], [0, 1, 0], [0, 1, 0]])
-    fmap = window.last_outcome.result.layers[0].activated[0]
+    fmap = window.session.result.result.layers[0].activated[0]
     assert fmap.shape == (6, 6)
     assert fmap.dtype == np.float32
     for row in fmap:
@@ -97,7 +97,7 @@ def test_impossible_stride_and_padding_shows_why_and_keeps_the_last_maps(typed_w
     assert window.params.error_label.styleSheet().startswith("color: #c62828")
     assert window.views.error_banner.isVisibleTo(window)
     assert "showing the last good result" in window.views.error_banner.text()
-    assert window.last_outcome is good
+    assert window.session.result is good
     assert window.views.cell("conv", 0).data.shape == (8, 8)
     window.params.stride.boxes[1].setValue(1)
     settle(window)
@@ -112,7 +112,7 @@ def test_kernel_too_large_for_the_input_is_reported(open_window, settle):
     window.editor.cols_spin.setValue(5)
     settle(window)
     assert "does not fit" in window.params.error_text
-    assert window.last_outcome.result.layers[0].activated[0].shape == (2, 2)
+    assert window.session.result.result.layers[0].activated[0].shape == (2, 2)
 
 
 def test_invalid_groups_value_shows_its_reason(open_window, settle):
@@ -125,14 +125,14 @@ def test_invalid_groups_value_shows_its_reason(open_window, settle):
     assert [groups.itemData(i) for i in range(groups.count())] == [1, 3]
     groups.setCurrentIndex(groups.findData(3))
     good = settle(window)
-    assert window.model.pipeline.layers[0].groups == 3
-    assert {f.channels for f in window.model.pipeline.layers[0].filters} == {1}
+    assert window.session.pipeline.layers[0].groups == 3
+    assert {f.channels for f in window.session.pipeline.layers[0].filters} == {1}
     assert good.result is not None
     window.bank.list.item(3).setCheckState(Qt.CheckState.Checked)
     settle(window)
     assert "groups=3 must divide the number of enabled filters (4)" in window.params.error_text
     assert window.params.groups.currentText() == "3 (invalid)"
-    assert window.last_outcome is good
+    assert window.session.result is good
     assert len(window.views.cells) == 6  # still the three filters' maps and pooled maps
 
 
@@ -144,10 +144,10 @@ def test_undo_restores_the_kernel_grid_and_the_map(typed_window, qtbot, settle):
     assert model.index(2, 1).data(Qt.ItemDataRole.EditRole) in ("0", 0, 0.0)
     np.testing.assert_array_equal(window.editor.filter().weight[0],
                                   [[0, 1, 0], [0, 1, 0], [0, 0, 0]])
-    np.testing.assert_array_equal(window.last_outcome.result.layers[0].activated[0][0],
+    np.testing.assert_array_equal(window.session.result.result.layers[0].activated[0][0],
                                   [0, 0, 2, 2, 0, 0])
-    window.undo_action.trigger()
-    window.undo_action.trigger()
+    window.menus.undo_action.trigger()
+    window.menus.undo_action.trigger()
     settle(window)
     assert not window.editor.filter().weight.any()
     qtbot.keyClick(window.editor.grid, Qt.Key.Key_Z,
@@ -155,26 +155,26 @@ def test_undo_restores_the_kernel_grid_and_the_map(typed_window, qtbot, settle):
     assert window.editor.filter().weight.sum() == 1
     qtbot.keyClick(window.editor.grid, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert window.editor.filter().weight.sum() == 2
-    window.redo_action.trigger()
+    window.menus.redo_action.trigger()
     fmap = settle(window).result.layers[0].activated[0]
     np.testing.assert_array_equal(fmap[0], VERTICAL_ROWS)
-    assert not window.redo_action.isEnabled()
+    assert not window.menus.redo_action.isEnabled()
 
 
 def test_undo_covers_parameters_and_bank_edits(open_window, settle):
     window = open_window()
-    start = window.model.pipeline
+    start = window.session.pipeline
     window.params.activation.setCurrentIndex(window.params.activation.findData("tanh"))
     window.bank.add_preset("laplacian")
     window.bank.delete_selected()
     window.params.pool_kind.setCurrentIndex(window.params.pool_kind.findData("avg"))
     for _ in range(4):
-        window.undo_action.trigger()
-    assert window.model.pipeline == start
+        window.menus.undo_action.trigger()
+    assert window.session.pipeline == start
     assert window.params.activation.currentData() == "relu"
     assert window.params.pool_kind.currentData() == "max"
     assert window.bank.list.count() == 4
-    assert not window.undo_action.isEnabled()
+    assert not window.menus.undo_action.isEnabled()
 
 
 def test_spin_box_bursts_coalesce_into_one_undo_step(open_window):
@@ -182,9 +182,9 @@ def test_spin_box_bursts_coalesce_into_one_undo_step(open_window):
     box = window.params.dilation.boxes[0]
     for value in (2, 3, 4):
         box.setValue(value)
-    assert window.model.pipeline.layers[0].dilation == (4, 1)
-    window.undo_action.trigger()
-    assert window.model.pipeline.layers[0].dilation == (1, 1)
+    assert window.session.pipeline.layers[0].dilation == (4, 1)
+    window.menus.undo_action.trigger()
+    assert window.session.pipeline.layers[0].dilation == (1, 1)
     assert box.value() == 1
 
 
@@ -216,14 +216,14 @@ def test_hover_on_a_pooled_map_outlines_the_union_of_windows(open_window, settle
     text = window.views.hover(CellKey("pooled", 0), 1, 2)
     assert "Vertical line (pooled)" in text
     assert "receptive field rows 2–5, cols 4–7 (4x4)" in text
-    value = window.last_outcome.result.layers[0].pooled[0][1, 2]
+    value = window.session.result.result.layers[0].pooled[0][1, 2]
     assert f"value {value:.4g}" in text
 
 
 def test_hover_on_the_input_reports_rgb(open_window):
     window = open_window(default_pipeline("rgb"), image="sample:astronaut")
     text = window.views.hover(CellKey("input"), 10, 20)
-    pixel = window.image_chw[:, 10, 20]
+    pixel = window.session.tensor[:, 10, 20]
     assert text.startswith("Input  x 20, y 10  RGB (")
     assert f"{pixel[0]:.4g}" in text
 
@@ -232,7 +232,7 @@ def test_input_mode_switch_converts_every_filter(open_window, settle):
     window = open_window(image="sample:astronaut")
     window.params.input_mode.setCurrentIndex(window.params.input_mode.findData("rgb"))
     outcome = settle(window)
-    assert {f.channels for f in window.model.pipeline.layers[0].filters} == {3}
+    assert {f.channels for f in window.session.pipeline.layers[0].filters} == {3}
     assert outcome.result.input.shape == (3, 512, 512)
     assert window.views.input_cell.title_text == "Input — 512x512 RGB"
     assert window.editor.channel_tabs.count() == 3
@@ -290,7 +290,7 @@ def test_ctrl_z_in_a_parameter_spin_box_undoes_the_pipeline(open_window, qtbot):
     box.setValue(3)
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert window.model.pipeline.layers[0].stride == (1, 1)
+    assert window.session.pipeline.layers[0].stride == (1, 1)
     assert box.value() == 1
 
 
@@ -351,7 +351,7 @@ def test_window_shows_before_warm_up_and_reports_its_progress(open_window, qtbot
     assert window.isVisible() and not window.compute.warm
     assert not window.warmup_bar.isHidden()
     assert window.timing_label.text() == "waiting for the first result…"
-    qtbot.waitUntil(lambda: window.outcomes_shown > 0, timeout=20_000)
+    qtbot.waitUntil(lambda: window.session_views.results_shown > 0, timeout=20_000)
     assert window.warmup_bar.isHidden()
     assert window.warmup_bar.maximum() == window.warmup_bar.value() == 4
 

@@ -25,21 +25,21 @@ def write_image(path, pixels):
 
 def test_corrupt_image_changes_nothing(open_window, tmp_path, settle):
     window = open_window()
-    before = (window.image_source, window.image_chw, window.last_outcome, window.model.pipeline,
-              window.model.can_undo, window.windowTitle())
+    before = (window.session.input.source, window.session.tensor, window.session.result, window.session.pipeline,
+              window.session.can_undo, window.windowTitle())
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
     assert not window.open_image(bad)
     settle(window)
-    after = (window.image_source, window.image_chw, window.last_outcome, window.model.pipeline,
-             window.model.can_undo, window.windowTitle())
+    after = (window.session.input.source, window.session.tensor, window.session.result, window.session.pipeline,
+             window.session.can_undo, window.windowTitle())
     assert all(a is b or a == b for a, b in zip(before, after, strict=True))
     assert "Could not open the image" in window.message_bar.text
     assert "broken.png" in window.message_bar.text
     assert "broken.png" in window.statusBar().currentMessage()
     assert window.settings.recent_files == []
     assert not window.open_image(tmp_path / "missing.png")
-    assert window.image_source == before[0]
+    assert window.session.input.source == before[0]
 
 
 def test_open_16_bit_rgba_and_recent_files(open_window, tmp_path, settle):
@@ -54,12 +54,12 @@ def test_open_16_bit_rgba_and_recent_files(open_window, tmp_path, settle):
     rgba[..., 3] = 128
     assert window.open_image(write_image(tmp_path / "alpha.png", rgba))
     settle(window)
-    np.testing.assert_allclose(window.image_chw[0], 0.299, rtol=1e-5)  # luma of pure red
+    np.testing.assert_allclose(window.session.tensor[0], 0.299, rtol=1e-5)  # luma of pure red
     assert window.settings.recent_files == [str(tmp_path / "alpha.png"), str(deep)]
     window._fill_recent_menu()
-    assert [a.text() for a in window.recent_menu.actions()][:2] == ["alpha.png", "deep.png"]
-    window.recent_menu.actions()[1].trigger()
-    assert window.image_source == str(deep)
+    assert [a.text() for a in window.menus.recent_menu.actions()][:2] == ["alpha.png", "deep.png"]
+    window.menus.recent_menu.actions()[1].trigger()
+    assert window.session.input.source == str(deep)
 
 
 def test_drop_a_file_onto_the_window(open_window, tmp_path):
@@ -70,8 +70,8 @@ def test_drop_a_file_onto_the_window(open_window, tmp_path):
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    assert window.image_source == str(path)
-    assert window.image_chw.shape == (1, 9, 9)
+    assert window.session.input.source == str(path)
+    assert window.session.tensor.shape == (1, 9, 9)
 
 
 def test_samples_menu(open_window):
@@ -80,8 +80,8 @@ def test_samples_menu(open_window):
     camera = next(a for a in samples.actions() if a.text() == "Camera")
     assert "Grayscale photo" in camera.toolTip()
     camera.trigger()
-    assert window.image_source == "sample:camera"
-    assert window.image_chw.shape == (1, 512, 512)
+    assert window.session.input.source == "sample:camera"
+    assert window.session.tensor.shape == (1, 512, 512)
 
 
 def test_settings_survive_a_restart(open_window, tmp_path, settle, settings_file):
@@ -129,15 +129,15 @@ def test_settings_survive_a_restart(open_window, tmp_path, settle, settings_file
 def test_corrupt_settings_fall_back_with_a_message(open_window, settings_file):
     settings_file.write_bytes(b"\x00\x01\x02 not a settings file \xff")
     window = open_window(settings="file", persist=True)
-    assert window.model.pipeline == default_pipeline()
-    assert window.image_source == "sample:astronaut"
+    assert window.session.pipeline == default_pipeline()
+    assert window.session.input.source == "sample:astronaut"
     assert "not readable" in window.message_bar.text
     assert window.message_bar.kind == "warning"
 
 
 def test_missing_last_image_falls_back_to_the_sample(open_window, tmp_path):
     window = open_window(image=str(tmp_path / "gone.png"))
-    assert window.image_source == "sample:astronaut"
+    assert window.session.input.source == "sample:astronaut"
     assert "gone.png" in window.message_bar.text
 
 
@@ -182,13 +182,13 @@ def test_a_bank_file_opens_as_a_workspace_too(open_window, tmp_path):
     bank = tmp_path / "bank.json"
     bank.write_text(to_json(default_pipeline("rgb")))
     assert window.open_workspace(bank)
-    assert window.model.pipeline == default_pipeline("rgb")
+    assert window.session.pipeline == default_pipeline("rgb")
     assert window.load_bank_file(bank)
 
 
 def test_invalid_workspace_changes_nothing(open_window, tmp_path):
     window = open_window()
-    before = window.model.pipeline
+    before = window.session.pipeline
     bad = tmp_path / "truncated.json"
     bad.write_text('{"format": "conv-workbench-workspace", "schema_ver')
     assert not window.open_workspace(bad)
@@ -196,7 +196,7 @@ def test_invalid_workspace_changes_nothing(open_window, tmp_path):
     assert "not valid JSON" in window.message_bar.text
     assert not window.load_bank_file(tmp_path / "missing.json")
     assert "missing.json" in window.message_bar.text
-    assert window.model.pipeline is before
+    assert window.session.pipeline is before
 
 
 def run_cli(*args, env_extra=None):
@@ -253,7 +253,7 @@ def test_quitting_saves_the_session_and_joins_the_worker(tmp_path, settings_file
         "poll.start(100)\n"
         "code = run_gui(image=sys.argv[1])\n"
         "window = window()\n"
-        "print('worker running:', window.compute.running, 'shown:', window.outcomes_shown)\n"
+        "print('worker running:', window.compute.running, 'shown:', window.session_views.results_shown)\n"
         "sys.exit(code)\n")
     env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run([sys.executable, "-c", script, str(sample_path("camera"))], cwd=REPO,

@@ -25,10 +25,10 @@ def test_each_tutorial_example_gives_the_printed_numbers(open_window, settle, ke
     example = get_example(key)
     window.raw_data.example_actions[key].trigger()
     outcome = settle(window)
-    assert outcome.request.pipeline == example.pipeline
+    assert outcome.pipeline == example.pipeline
     assert outcome.result.input.tolist() == example.data.tolist()
     assert _maps(outcome) == [e.tolist() for e in example.expected]
-    assert window.model.pipeline.input_mode == "raw"
+    assert window.session.pipeline.input_mode == "raw"
     c = example.data.shape[0]
     combo = window.params.input_mode
     assert combo.currentData() == "raw" and not combo.isEnabled()
@@ -68,11 +68,11 @@ def test_opening_an_image_returns_to_gray(open_window, settle):
     settle(window)
     assert window.open_sample("camera")
     outcome = settle(window)
-    assert window.raw is None and window.model.pipeline.input_mode == "gray"
+    assert window.session.input.raw is None and window.session.pipeline.input_mode == "gray"
     assert window.params.input_mode.findData("raw") == -1
     assert window.params.input_mode.isEnabled()
     assert outcome.result.input.max() <= 1.0
-    window.model.undo()  # back to the raw pipeline: the image is still fed as gray
+    window.session.undo()  # back to the raw pipeline: the image is still fed as gray
     assert settle(window).result.input.shape[0] == 1
 
 
@@ -82,10 +82,10 @@ def test_open_data_files(open_window, settle, tmp_path):
     path.write_text("1, 2, 3, 4, 5, 6\n\n10, 20, 30, 40, 50, 60\n")
     assert window.raw_data.open_data(path)
     settle(window)
-    assert window.image_chw.tolist() == [[[1, 2, 3, 4, 5, 6]], [[10, 20, 30, 40, 50, 60]]]
+    assert window.session.tensor.tolist() == [[[1, 2, 3, 4, 5, 6]], [[10, 20, 30, 40, 50, 60]]]
     # The default bank gets 2 kernel slices per filter for the 2 channels; its 3x3 kernels
     # do not fit a 1-row signal, which the panel explains.
-    assert {f.channels for f in window.model.pipeline.layers[0].filters} == {2}
+    assert {f.channels for f in window.session.pipeline.layers[0].filters} == {2}
     assert window.params.input_mode.currentText() == "Raw data (2 channels)"
     assert window.params.geometry_text.startswith("input 1×6, kernel 3×3")
     assert window.params.error_text
@@ -93,7 +93,7 @@ def test_open_data_files(open_window, settle, tmp_path):
     np.save(npy, np.arange(36, dtype=np.int16).reshape(6, 6))
     assert window.raw_data.open_data(npy)
     assert settle(window).result.input.tolist() == [np.arange(36).reshape(6, 6).tolist()]
-    assert window.raw.name == "ramp.npy"
+    assert window.session.input.raw.name == "ramp.npy"
 
 
 def test_open_data_dialog_uses_the_chosen_file(open_window, settle, tmp_path, monkeypatch):
@@ -103,8 +103,8 @@ def test_open_data_dialog_uses_the_chosen_file(open_window, settle, tmp_path, mo
     monkeypatch.setattr(file_prompts, "ask_open_path", lambda *args: (str(path), ""))
     window.raw_data.open_action.trigger()
     settle(window)
-    assert window.raw.name == "bump.txt"
-    assert window.image_chw.tolist() == [[[0, 0, 0, 1, 1, 0, 0, 0]]]
+    assert window.session.input.raw.name == "bump.txt"
+    assert window.session.tensor.tolist() == [[[0, 0, 0, 1, 1, 0, 0, 0]]]
 
 
 @pytest.mark.parametrize(("name", "content", "reason"), [
@@ -117,7 +117,7 @@ def test_bad_data_file_changes_nothing(open_window, settle, tmp_path, name, cont
     window = open_window()
     window.raw_data.open_example("k3")
     before = settle(window)
-    pipeline = window.model.pipeline
+    pipeline = window.session.pipeline
     path = tmp_path / name
     if content is None:
         np.save(path, np.zeros((1, 2, 3, 4)))
@@ -126,7 +126,7 @@ def test_bad_data_file_changes_nothing(open_window, settle, tmp_path, name, cont
     assert not window.raw_data.open_data(path)
     text = window.message_bar.label.text()
     assert name in text and reason in text and "current input is kept" in text
-    assert window.model.pipeline == pipeline and window.raw.name == "1-D: k=3 (PyTorch)"
+    assert window.session.pipeline == pipeline and window.session.input.raw.name == "1-D: k=3 (PyTorch)"
     assert settle(window) is before
 
 
@@ -138,7 +138,7 @@ def test_typed_values_dialog(open_window, settle):
     dialog.accept()
     assert dialog.isVisible()
     assert "line 2: 'x' is not a number" in dialog.error_bar.label.text()
-    assert window.raw is None
+    assert window.session.input.raw is None
     dialog.reject()
     window.raw_data.open_example("k3")
     settle(window)
@@ -149,7 +149,7 @@ def test_typed_values_dialog(open_window, settle):
     again.accept()
     assert not again.isVisible()
     outcome = settle(window)
-    assert window.raw.name == TYPED_NAME
+    assert window.session.input.raw.name == TYPED_NAME
     assert outcome.result.input.tolist() == [[[2, 4, 6, 8, 10, 12]]]
     assert _maps(outcome) == [[[24, 36, 48, 60]]]
     # Rows as channels: 2 channels, so the filter gets 2 slices of [2, 2, 2].
@@ -171,12 +171,12 @@ def test_workspace_round_trip_of_raw_input(open_window, settle, tmp_path):
     assert window.save_workspace(path)
     window.open_sample("camera")
     settle(window)
-    assert window.raw is None
+    assert window.session.input.raw is None
     assert window.open_workspace(path)
     outcome = settle(window)
     example = get_example("depthwise")
-    assert window.raw.name == example.name
-    assert window.model.pipeline == example.pipeline
+    assert window.session.input.raw.name == example.name
+    assert window.session.pipeline == example.pipeline
     assert _maps(outcome) == [e.tolist() for e in example.expected]
 
 

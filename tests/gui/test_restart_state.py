@@ -172,7 +172,7 @@ def test_corrupt_live_and_raw_values_fall_back_to_the_defaults(open_window, sett
     assert panel.resolution() == LiveChoices().resolution
     assert not panel.mirror_check.isChecked() and not panel.loop_check.isChecked()
     assert panel.record_target().kind == "input"
-    assert window.raw is None and window.model.pipeline == default_pipeline()
+    assert window.session.input.raw is None and window.session.pipeline == default_pipeline()
     assert "numeric input is invalid" in window.message_bar.text
 
 

@@ -1,6 +1,6 @@
 from workbench.core import default_pipeline, preset_filter
 from workbench.gui.color_scaling import ViewOptions
-from workbench.gui.pipeline_edits import insert_filter, replace_layer
+from workbench.session.edits import insert_filter, replace_layer
 from workbench.gui.settings import (
     MAX_RECENT,
     WorkbenchSettings,

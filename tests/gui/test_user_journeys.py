@@ -28,13 +28,13 @@ def _choose(combo, data):
 
 def test_recent_menu_is_usable_after_the_first_image(open_window, tmp_path):
     window = open_window()
-    assert not window.recent_menu.isEnabled()  # nothing opened yet
+    assert not window.menus.recent_menu.isEnabled()  # nothing opened yet
     path = tmp_path / "first.png"
     assert cv2.imwrite(str(path), np.zeros((8, 8), np.uint8))
     assert window.open_image(path)
     # Without showing the menu first: a disabled menu never shows, so it must refill itself.
-    assert window.recent_menu.isEnabled()
-    assert [a.text() for a in window.recent_menu.actions()][0] == "first.png"
+    assert window.menus.recent_menu.isEnabled()
+    assert [a.text() for a in window.menus.recent_menu.actions()][0] == "first.png"
 
 
 def test_a_long_kernel_row_fits_without_a_scroll_bar(open_window, qapp):
@@ -108,14 +108,14 @@ def test_every_menu_command_explains_itself(open_window):
                 continue
             assert action.statusTip() or action.toolTip() != action.text().replace("&", ""), \
                 f"{menu.title()} > {action.text()} has no tooltip"
-    assert window.colormap_actions[window.views.options.colormap].isChecked()
-    window.scale_actions["symmetric"].trigger()
-    window.colormap_actions["viridis"].trigger()
+    assert window.menus.colormap_actions[window.views.options.colormap].isChecked()
+    window.menus.scale_actions["symmetric"].trigger()
+    window.menus.colormap_actions["viridis"].trigger()
     assert window.views.options.mode == "symmetric"
     assert window.views.options.colormap == "viridis"
     window.views.colormap_combo.setCurrentIndex(window.views.colormap_combo.findData("gray"))
-    assert window.colormap_actions["gray"].isChecked()
-    assert not window.colormap_actions["viridis"].isChecked()
+    assert window.menus.colormap_actions["gray"].isChecked()
+    assert not window.menus.colormap_actions["viridis"].isChecked()
 
 
 def test_odd_parameters_and_impossible_ones_keep_the_last_result(open_window, settle):
@@ -130,7 +130,7 @@ def test_odd_parameters_and_impossible_ones_keep_the_last_result(open_window, se
     settle(window)
     assert "same" in params.error_text and "stride" in params.error_text
     assert window.views.error_banner.isVisible()
-    assert window.last_outcome is outcome
+    assert window.session.result is outcome
 
     _set_pair(params.stride, 1)
     window.editor.rows_spin.setValue(4)
@@ -147,12 +147,12 @@ def test_odd_parameters_and_impossible_ones_keep_the_last_result(open_window, se
     params.ceil_mode.setChecked(True)
     good = settle(window)
     assert good.result.layers[0].pooled[0].shape == (171, 171)
-    assert good.request.pipeline.layers[0].negative_slope == pytest.approx(0.2)
+    assert good.pipeline.layers[0].negative_slope == pytest.approx(0.2)
 
     _set_pair(params.pool_padding, 2)  # more than half the window
     settle(window)
     assert "half" in params.error_text
-    assert window.last_outcome is good
+    assert window.session.result is good
     _set_pair(params.pool_padding, 0)
     _choose(params.pool_kind, "global_max")
     assert settle(window).result.layers[0].pooled[0].shape == (1, 1)
@@ -164,12 +164,12 @@ def test_odd_parameters_and_impossible_ones_keep_the_last_result(open_window, se
     last = settle(window)
     assert "does not fit" in params.error_text
     assert window.views.error_banner.isVisible()
-    assert last is window.last_outcome and last.result is not None
+    assert last is window.session.result and last.result is not None
 
-    while window.model.can_undo:  # every step undoes, back to the start
-        window.undo_action.trigger()
-    assert window.model.pipeline.layers[0].stride == (1, 1)
-    assert window.model.pipeline.layers[0].pool.kind == "max"
+    while window.session.can_undo:  # every step undoes, back to the start
+        window.menus.undo_action.trigger()
+    assert window.session.pipeline.layers[0].stride == (1, 1)
+    assert window.session.pipeline.layers[0].pool.kind == "max"
 
 
 def test_hover_reads_the_numbers_the_core_computes(open_window, settle):
@@ -177,7 +177,7 @@ def test_hover_reads_the_numbers_the_core_computes(open_window, settle):
     _choose(window.params.input_mode, "rgb")
     _choose(window.params.activation, "leaky_relu")
     outcome = settle(window)
-    reference = run_pipeline(window.image_chw, window.model.pipeline).layers[0]
+    reference = run_pipeline(window.session.tensor, window.session.pipeline).layers[0]
     for stage, maps, (row, col) in (("conv", reference.activated, (100, 200)),
                                     ("pooled", reference.pooled, (40, 70))):
         for index, expected in enumerate(maps):

@@ -80,7 +80,7 @@ def test_save_change_and_reopen_restores_everything(open_window, tmp_path, settl
     window.bank.add_preset("sharpen")
     window.params.max_side.setValue(300)
     window.views.set_options(ViewOptions("inferno", "abs", True))
-    saved_pipeline = window.model.pipeline
+    saved_pipeline = window.session.pipeline
     path = tmp_path / "session.json"
     answers.save_path = str(tmp_path / "session")  # the .json is added
     assert window.isWindowModified()
@@ -101,10 +101,10 @@ def test_save_change_and_reopen_restores_everything(open_window, tmp_path, settl
     window.params.max_side.setValue(64)
 
     assert ws.open(path)
-    assert window.model.pipeline == saved_pipeline
-    assert not window.model.can_undo
-    assert window.image_source == str(image)
-    assert window.max_side == 300
+    assert window.session.pipeline == saved_pipeline
+    assert not window.session.can_undo
+    assert window.session.input.source == str(image)
+    assert window.session.input.max_side == 300
     assert window.views.options == ViewOptions("inferno", "abs", True)
     assert not window.isWindowModified()
     assert shown_title(window) == "session.json — photo.png — Conv Workbench"
@@ -116,7 +116,7 @@ def test_save_change_and_reopen_restores_everything(open_window, tmp_path, settl
     window.bank.add_preset("box_blur_3")
     ws.save_action.trigger()
     assert answers.asked == []
-    assert load_workspace(path).pipeline == window.model.pipeline
+    assert load_workspace(path).pipeline == window.session.pipeline
 
 
 def test_undoing_back_to_the_saved_state_clears_the_mark(open_window, tmp_path):
@@ -125,9 +125,9 @@ def test_undoing_back_to_the_saved_state_clears_the_mark(open_window, tmp_path):
     assert ws.save_to(tmp_path / "w.json")
     window.bank.add_preset("sharpen")
     assert window.isWindowModified()
-    window.model.undo()
+    window.session.undo()
     assert not window.isWindowModified()
-    window.model.redo()
+    window.session.redo()
     assert window.isWindowModified()
 
 
@@ -142,7 +142,7 @@ def test_save_as_asks_before_replacing_another_file(open_window, tmp_path, answe
     assert other.read_text() == "precious" and ws.path is None
     answers.overwrite = True
     assert ws.save_as()
-    assert load_workspace(other).pipeline == window.model.pipeline
+    assert load_workspace(other).pipeline == window.session.pipeline
     answers.asked.clear()
     assert ws.save_as()  # saving as its own file again: no question
     assert [kind for kind, _ in answers.asked] == ["save_path"]
@@ -162,15 +162,15 @@ def test_a_corrupt_workspace_changes_nothing(open_window, tmp_path, content, rea
     ws = window.files.workspace
     assert ws.save_to(tmp_path / "good.json")
     window.bank.add_preset("sharpen")
-    before = (window.model.pipeline, window.image_source, window.views.options,
-              window.max_side, window.windowTitle(), window.isWindowModified(), ws.path,
-              list(ws.recent), window.model.can_undo)
+    before = (window.session.pipeline, window.session.input.source, window.views.options,
+              window.session.input.max_side, window.windowTitle(), window.isWindowModified(), ws.path,
+              list(ws.recent), window.session.can_undo)
     bad = tmp_path / "bad.json"
     bad.write_text(content)
     assert not ws.open(bad)
-    after = (window.model.pipeline, window.image_source, window.views.options,
-             window.max_side, window.windowTitle(), window.isWindowModified(), ws.path,
-             list(ws.recent), window.model.can_undo)
+    after = (window.session.pipeline, window.session.input.source, window.views.options,
+             window.session.input.max_side, window.windowTitle(), window.isWindowModified(), ws.path,
+             list(ws.recent), window.session.can_undo)
     assert all(a is b or a == b for a, b in zip(before, after, strict=True))
     assert "Could not open the workspace" in window.message_bar.text
     assert "bad.json" in window.message_bar.text and reason in window.message_bar.text
@@ -183,7 +183,7 @@ def test_a_bank_file_opens_but_stays_untitled(open_window, tmp_path):
     bank = tmp_path / "bank.json"
     bank.write_text(to_json(default_pipeline("rgb")))
     assert ws.open(bank)
-    assert window.model.pipeline == default_pipeline("rgb")
+    assert window.session.pipeline == default_pipeline("rgb")
     assert ws.path is None and window.isWindowModified()
     assert shown_title(window).startswith("Untitled*")
 
@@ -194,22 +194,22 @@ def test_opening_with_unsaved_changes_asks(open_window, tmp_path, answers):
     target = tmp_path / "target.json"
     assert ws.save_to(target)
     window.bank.add_preset("sharpen")
-    changed = window.model.pipeline
+    changed = window.session.pipeline
     answers.open_path = str(target)
     answers.save_changes = file_prompts.CANCEL
     assert not ws.open_dialog()
     assert answers.asked == [("save_changes", "target.json")]
-    assert window.model.pipeline is changed
+    assert window.session.pipeline is changed
 
     answers.save_changes = file_prompts.DISCARD
     assert ws.open_dialog()
-    assert window.model.pipeline != changed and not window.isWindowModified()
+    assert window.session.pipeline != changed and not window.isWindowModified()
 
     window.bank.add_preset("gabor")
-    with_gabor = window.model.pipeline
+    with_gabor = window.session.pipeline
     answers.save_changes = file_prompts.SAVE
     assert ws.open_dialog()
-    assert load_workspace(target).pipeline == window.model.pipeline == with_gabor
+    assert load_workspace(target).pipeline == window.session.pipeline == with_gabor
 
 
 def test_recent_workspaces(open_window, tmp_path, answers):
@@ -242,7 +242,7 @@ def test_closing_asks_only_for_an_open_workspace_with_changes(open_window, tmp_p
     assert not window.files.workspace.may_discard_changes(closing=True)
     answers.save_changes = file_prompts.SAVE
     assert window.files.workspace.may_discard_changes(closing=True)
-    assert load_workspace(path).pipeline == window.model.pipeline
+    assert load_workspace(path).pipeline == window.session.pipeline
 
     # Closing the window itself: Cancel keeps it open and running, Discard closes it.
     window.bank.add_preset("box_blur_3")
@@ -254,7 +254,7 @@ def test_closing_asks_only_for_an_open_workspace_with_changes(open_window, tmp_p
     answers.save_changes = file_prompts.DISCARD
     window.close()
     assert not window.isVisible() and not window.compute.running
-    assert load_workspace(path).pipeline != window.model.pipeline  # discarded
+    assert load_workspace(path).pipeline != window.session.pipeline  # discarded
 
 
 def test_the_saved_file_is_the_documented_format(open_window, tmp_path):
@@ -266,7 +266,7 @@ def test_the_saved_file_is_the_documented_format(open_window, tmp_path):
     assert data["source"] == {"kind": "sample", "sample_key": "coffee"}
     assert data["view"] == {"colormap": "viridis", "color_mode": "symmetric",
                             "shared_levels": False}
-    assert data["max_side"] == window.max_side
+    assert data["max_side"] == window.session.input.max_side
 
 
 def test_recent_workspaces_survive_a_restart(open_window, tmp_path, settings_file):

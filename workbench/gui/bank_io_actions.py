@@ -23,20 +23,20 @@ from workbench.core import Filter, Pipeline
 from workbench.core import kernel_ops as ops
 from workbench.gui import file_prompts
 from workbench.gui.file_prompts import describe_failure
-from workbench.gui.pipeline_edits import (
-    replace_filters,
-    replace_layer,
-    set_input_mode,
-    slices_per_filter,
-    with_layer,
-)
-from workbench.gui.pipeline_model import PipelineModel
 from workbench.io.bank import load_bank, save_bank
 from workbench.io.bank_arrays import LoadedBank, bias_path_for, load_bank_npy, save_bank_npy
 from workbench.io.errors import AmbiguousLayoutError, LoadError
 from workbench.io.kernel_text import load_kernel, save_kernel
 from workbench.io.model_code import framework_code
 from workbench.io.naming import sanitize_name
+from workbench.session import Session
+from workbench.session.edits import (
+    replace_filters,
+    replace_layer,
+    set_input_mode,
+    slices_per_filter,
+    with_layer,
+)
 
 LAYOUT_TITLES: dict[str, str] = {"pytorch": "PyTorch (F, C, kH, kW)",
                                  "keras": "Keras (kH, kW, C, F)"}
@@ -55,14 +55,9 @@ class BankHost:
     ----------
     window : QWidget
         Parent of the file dialogs.
-    model : PipelineModel
-        The pipeline; every change is one undoable step.
-    layer : int
-        The 0-based layer the window edits.
-    selected_row : callable
-        Row of the selected filter in that layer's bank, -1 for none.
-    kernel_channel : callable
-        The channel slice the kernel editor shows.
+    session : Session
+        The pipeline (every change is one undoable step) and the selected layer, filter
+        and kernel channel.
     all_channels : callable
         Whether kernel edits apply to every channel slice ("same for all channels").
     notify : callable
@@ -72,13 +67,23 @@ class BankHost:
     """
 
     window: QWidget
-    model: PipelineModel
-    layer: int
-    selected_row: Callable[[], int]
-    kernel_channel: Callable[[], int]
+    session: Session
     all_channels: Callable[[], bool]
     notify: Callable[[str], object]
     warn: Callable[[str], object]
+
+    @property
+    def layer(self) -> int:
+        """The selected layer."""
+        return self.session.selection.layer
+
+    def selected_row(self) -> int:
+        """Return the selected filter of that layer, -1 for none."""
+        return self.session.selection.filter
+
+    def kernel_channel(self) -> int:
+        """Return the kernel channel slice selected."""
+        return self.session.selection.channel
 
 
 def _with_suffix(path: str, chosen_filter: str, suffixes: dict[str, str]) -> Path:
@@ -163,7 +168,7 @@ class BankIoActions(QObject):
 
     @property
     def _pipeline(self) -> Pipeline:
-        return self.host.model.pipeline
+        return self.host.session.pipeline
 
     def _selected(self) -> tuple[int, Filter] | None:
         row = self.host.selected_row()
@@ -237,7 +242,7 @@ class BankIoActions(QObject):
         except (LoadError, OSError) as exc:
             self.host.warn(f"Could not load the filter bank: {describe_failure(exc, path)}")
             return False
-        self.host.model.set_pipeline(with_layer(pipeline))
+        self.host.session.set_pipeline(with_layer(pipeline))
         self.host.notify(f"Loaded the filter bank {Path(path).name}")
         return True
 
@@ -335,7 +340,7 @@ class BankIoActions(QObject):
             weight[channel] = kernel
         filters = list(self._pipeline.layers[self.host.layer].filters)
         filters[row] = replace(f, weight=weight)
-        self.host.model.set_pipeline(replace_filters(self._pipeline, self.host.layer, filters))
+        self.host.session.set_pipeline(replace_filters(self._pipeline, self.host.layer, filters))
         self.host.notify(f"Imported a {kh}×{kw} kernel into {f.name} from {Path(path).name}")
         return True
 
@@ -426,7 +431,7 @@ class BankIoActions(QObject):
             self.host.warn(f"Could not import the bank: {Path(path).name} has filters of "
                            f"{depth} channel slice(s) but this layer needs {needed}.")
             return False
-        self.host.model.set_pipeline(new)
+        self.host.session.set_pipeline(new)
         bias = "with biases" if loaded.bias_file is not None else "zero biases (no _bias.npy)"
         self.host.notify(f"Imported {len(filters)} filters from {Path(path).name} "
                          f"({LAYOUT_TITLES[loaded.layout]}, {bias}){changed_mode}")
@@ -472,7 +477,10 @@ class BankIoActions(QObject):
         try:
             code = framework_code(self._pipeline, framework)
         except ValueError as exc:
-            self.host.warn(f"Could not generate {FRAMEWORK_TITLES[framework]} code: {exc}")
+            # The clipboard must not keep older code that a paste would take for this one.
+            QGuiApplication.clipboard().clear()
+            self.host.warn(f"Could not generate {FRAMEWORK_TITLES[framework]} code: {exc}. "
+                           "The clipboard was cleared.")
             return None
         QGuiApplication.clipboard().setText(code)
         layers = len(self._pipeline.layers)

@@ -26,6 +26,7 @@ class ComputeRequest:
     image: np.ndarray
     pipeline: Pipeline
     generation: int
+    tag: int = 0  # the caller's own number for the state it asked about (a session's)
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +117,7 @@ class ComputeController(QObject):
         super().__init__(parent)
         self._mailbox = _Mailbox()
         self._generation = 0
-        self._pending: tuple[np.ndarray, Pipeline] | None = None
+        self._pending: tuple[np.ndarray, Pipeline, int] | None = None
         self.dropped = 0  # stale outcomes ignored, for the status line and tests
         self._answered = 0  # newest generation whose outcome came back
         self.warm = False
@@ -155,7 +156,7 @@ class ComputeController(QObject):
         if not self._thread.isRunning():
             self._thread.start()
 
-    def request(self, image: np.ndarray, pipeline: Pipeline) -> None:
+    def request(self, image: np.ndarray, pipeline: Pipeline, tag: int = 0) -> None:
         """Ask for a computation; it is sent once no newer request came for ``debounce_ms``.
 
         Parameters
@@ -164,8 +165,10 @@ class ComputeController(QObject):
             ``(C, H, W)`` float32 input.
         pipeline : Pipeline
             What to compute.
+        tag : int, optional
+            Returned with the outcome (``outcome.request.tag``).
         """
-        self._pending = (image, pipeline)
+        self._pending = (image, pipeline, tag)
         self._timer.start()
 
     def flush(self) -> int:
@@ -179,10 +182,10 @@ class ComputeController(QObject):
         self._timer.stop()
         if self._pending is None:
             return self._generation
-        image, pipeline = self._pending
+        image, pipeline, tag = self._pending
         self._pending = None
         self._generation += 1
-        self._mailbox.put(ComputeRequest(image, pipeline, self._generation))
+        self._mailbox.put(ComputeRequest(image, pipeline, self._generation, tag))
         self._sigWake.emit()
         return self._generation
 

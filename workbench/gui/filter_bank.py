@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import PRESETS, Filter, Pipeline, preset_filter
-from workbench.gui.pipeline_edits import (
+from workbench.session import Selection, Session
+from workbench.session.edits import (
     insert_filter,
     move_filter,
     new_filter,
@@ -31,7 +32,6 @@ from workbench.gui.pipeline_edits import (
     replace_filters,
     unique_name,
 )
-from workbench.gui.pipeline_model import PipelineModel
 
 THUMBNAIL_SIZE = 30
 _ROLE_INDEX = Qt.ItemDataRole.UserRole
@@ -127,25 +127,19 @@ class _BankList(QListWidget):
 
 
 class FilterBankPanel(QWidget):
-    """List and edit the filters of one layer of a :class:`PipelineModel`.
+    """List and edit the filters of the session's selected layer.
 
     Parameters
     ----------
-    model : PipelineModel
+    session : Session
         Edited in place through undoable steps.
-    layer : int, optional
-        Which layer's bank.
     parent : QWidget, optional
         Qt parent.
     """
 
-    sigSelectedChanged = Signal(int)  # row, -1 when none
-
-    def __init__(self, model: PipelineModel, layer: int = 0,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._model = model
-        self._layer = layer
+        self._session = session
         self._updating = False
         self.list = _BankList()
         self.list.setObjectName("filterList")
@@ -208,10 +202,10 @@ class FilterBankPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
-        model.sigPipelineChanged.connect(self._on_pipeline_changed)
-        self._on_pipeline_changed(model.pipeline)
-        if self.list.count():
-            self.select(0)
+        session.pipeline_changed.connect(self._on_pipeline_changed)
+        session.selection_changed.connect(self._on_selection_changed)
+        self._on_pipeline_changed(session.pipeline)
+        self._on_selection_changed(session.selection)
 
     def _action(self, text: str, tip: str, slot: Callable[[], object], shortcut: str,
                 context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut) -> QAction:
@@ -225,9 +219,13 @@ class FilterBankPanel(QWidget):
         return action
 
     @property
+    def _layer(self) -> int:
+        return self._session.layer_index
+
+    @property
     def filters(self) -> tuple[Filter, ...]:
         """The bank shown."""
-        return self._model.pipeline.layers[self._layer].filters
+        return self._session.pipeline.layers[self._layer].filters
 
     def selected_index(self) -> int:
         """Row of the selected filter, -1 if none.
@@ -247,15 +245,13 @@ class FilterBankPanel(QWidget):
         row : int
             Wanted row.
         """
-        row = min(max(row, 0), self.list.count() - 1)
-        self.list.setCurrentRow(row)
-        self._update_actions()
+        self._session.select(filter=row)
 
     # ------------------------------------------------------------------ edits
 
     def add_filter(self) -> None:
         """Insert a zero 3x3 filter after the selection and select it."""
-        self._insert(new_filter(self._model.pipeline, self._layer))
+        self._insert(new_filter(self._session.pipeline, self._layer))
 
     def add_preset(self, key: str) -> None:
         """Insert a filter from the preset ``key`` after the selection and select it.
@@ -270,8 +266,8 @@ class FilterBankPanel(QWidget):
     def _insert(self, f: Filter) -> None:
         row = self.selected_index()
         index = None if row < 0 else row + 1
-        pipeline, index = insert_filter(self._model.pipeline, self._layer, f, index)
-        self._model.set_pipeline(pipeline)
+        pipeline, index = insert_filter(self._session.pipeline, self._layer, f, index)
+        self._session.set_pipeline(pipeline)
         self.select(index)
 
     def duplicate_selected(self) -> None:
@@ -292,7 +288,7 @@ class FilterBankPanel(QWidget):
             return
         filters = list(self.filters)
         del filters[row]
-        self._model.set_pipeline(replace_filters(self._model.pipeline, self._layer, filters))
+        self._session.set_pipeline(replace_filters(self._session.pipeline, self._layer, filters))
         self.select(min(row, len(filters) - 1))
 
     def rename_selected(self) -> None:
@@ -314,7 +310,7 @@ class FilterBankPanel(QWidget):
         target = row + step
         if row < 0 or not 0 <= target < len(self.filters):
             return
-        self._model.set_pipeline(move_filter(self._model.pipeline, self._layer, row, target))
+        self._session.set_pipeline(move_filter(self._session.pipeline, self._layer, row, target))
         self.select(target)
 
     # ---------------------------------------------------------------- signals
@@ -334,20 +330,28 @@ class FilterBankPanel(QWidget):
             name = unique_name(name, [g.name for i, g in enumerate(self.filters) if i != row])
         filters = list(self.filters)
         filters[row] = Filter(name, f.weight, f.bias, enabled)
-        self._model.set_pipeline(replace_filters(self._model.pipeline, self._layer, filters))
+        self._session.set_pipeline(replace_filters(self._session.pipeline, self._layer, filters))
 
     def _on_order_dropped(self, order: list[int]) -> None:
         selected = self.list.currentItem()
         new_row = self.list.row(selected) if selected is not None else 0
         if order == list(range(len(order))):
             return
-        self._model.set_pipeline(reorder_filters(self._model.pipeline, self._layer, order))
+        self._session.set_pipeline(reorder_filters(self._session.pipeline, self._layer, order))
         self.select(new_row)
 
     def _on_current_row_changed(self, row: int) -> None:
         self._update_actions()
-        if not self._updating:
-            self.sigSelectedChanged.emit(row)
+        if not self._updating and row >= 0:
+            self._session.select(filter=row)
+
+    def _on_selection_changed(self, selection: Selection) -> None:
+        self._updating = True
+        try:
+            self.list.setCurrentRow(selection.filter)
+        finally:
+            self._updating = False
+        self._update_actions()
 
     def _update_actions(self) -> None:
         row, count = self.selected_index(), self.list.count()
@@ -365,7 +369,6 @@ class FilterBankPanel(QWidget):
 
     def _on_pipeline_changed(self, pipeline: Pipeline) -> None:
         filters = pipeline.layers[self._layer].filters
-        row = self.selected_index()
         self._updating = True
         try:
             while self.list.count() > len(filters):
@@ -380,10 +383,7 @@ class FilterBankPanel(QWidget):
                 item = self.list.item(i)
                 item.setData(_ROLE_INDEX, i)
                 self._refresh_item(item, f)
+            self.list.setCurrentRow(self._session.selection.filter)
         finally:
             self._updating = False
-        if filters and (row < 0 or row >= len(filters)):
-            self.select(len(filters) - 1 if row >= len(filters) else 0)
-        elif not filters:
-            self.sigSelectedChanged.emit(-1)
         self._update_actions()

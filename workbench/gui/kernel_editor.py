@@ -67,6 +67,9 @@ from PySide6.QtWidgets import (
 
 from workbench.core import PRESETS, Filter
 from workbench.core import kernel_ops as ops
+from workbench.gui.undo_keys import UndoKeysToWindow, is_undo_redo
+from workbench.session import Session
+from workbench.session.edits import replace_filters
 
 NUMBER_HINT = "type a value like -1, 0.5 or 2e-3"
 RGB_CHANNEL_NAMES = ("R", "G", "B")
@@ -171,25 +174,6 @@ def _weight_sum(weights: np.ndarray) -> float:
     w = weights.astype(np.float64)
     total = float(w.sum())
     return 0.0 if abs(total) <= 1e-6 * float(np.abs(w).sum()) else total
-
-
-def _is_undo_redo(event: QKeyEvent) -> bool:
-    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-    return (event.matches(QKeySequence.StandardKey.Undo)
-            or event.matches(QKeySequence.StandardKey.Redo)
-            or (event.key() == Qt.Key.Key_Z and event.modifiers() == ctrl_shift))
-
-
-class _UndoPassThrough(QObject):
-    """Keep line edits from claiming Ctrl+Z / Ctrl+Shift+Z, so the window's undo runs."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and \
-                isinstance(event, QKeyEvent) and _is_undo_redo(event):
-            # Ignored and filtered: the shortcut map (or the parent widget) gets it instead.
-            event.ignore()
-            return True
-        return False
 
 
 class _NumberValidator(QValidator):
@@ -303,7 +287,7 @@ class _CellDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._undo_filter = _UndoPassThrough(self)
+        self._undo_filter = UndoKeysToWindow(self)
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
                      index: QModelIndex | QPersistentModelIndex) -> QWidget:
@@ -524,7 +508,7 @@ class KernelGrid(QTableView):
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
                 mods == Qt.KeyboardModifier.NoModifier:
             self.move_current("down")
-        elif _is_undo_redo(event):
+        elif is_undo_redo(event):
             event.ignore()
         elif (event.text() and event.text().isprintable()
               and not mods & (Qt.KeyboardModifier.ControlModifier
@@ -616,6 +600,9 @@ class KernelEditor(QWidget):
 
     Parameters
     ----------
+    session : Session, optional
+        When given, the editor shows the session's selected filter and commits every edit
+        to it as an undoable step; without one it only emits ``sigFilterEdited``.
     parent : QWidget, optional
         Parent widget.
 
@@ -630,15 +617,40 @@ class KernelEditor(QWidget):
     sigFilterEdited = Signal(object)  # the new Filter
     sigMessage = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._filter: Filter | None = None
         self._input_mode = "gray"
         self._channel = 0
         self._rng = np.random.default_rng()
-        self._undo_filter = _UndoPassThrough(self)
+        self._undo_filter = UndoKeysToWindow(self)
+        self._session = session
         self._build()
         self._refresh()
+        if session is not None:
+            session.selection_changed.connect(self._show_selected)
+            session.pipeline_changed.connect(self._show_selected)
+            self.sigFilterEdited.connect(self._commit_to_session)
+            self._show_selected()
+
+    def _show_selected(self, _changed: object = None) -> None:
+        assert self._session is not None
+        selection, pipeline = self._session.selection, self._session.pipeline
+        filters = pipeline.layers[selection.layer].filters
+        f = filters[selection.filter] if 0 <= selection.filter < len(filters) else None
+        mode = pipeline.input_mode if selection.layer == 0 else "maps"
+        self.set_filter(f, mode)
+        if f is not None and selection.channel != self._channel:
+            self.set_channel(selection.channel)
+
+    def _commit_to_session(self, f: Filter) -> None:
+        assert self._session is not None
+        selection = self._session.selection
+        filters = list(self._session.pipeline.layers[selection.layer].filters)
+        if 0 <= selection.filter < len(filters):
+            filters[selection.filter] = f
+            self._session.set_pipeline(replace_filters(self._session.pipeline,
+                                                       selection.layer, filters))
 
     # ------------------------------------------------------------ construction
 
@@ -1048,6 +1060,8 @@ class KernelEditor(QWidget):
         self._channel = index
         self._refresh_grid()
         self._refresh_sum()
+        if self._session is not None:
+            self._session.select(channel=index)
 
     def _on_same_toggled(self, on: bool) -> None:
         if on and self._filter is not None and self._filter.channels > 1:

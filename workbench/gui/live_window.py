@@ -1,116 +1,81 @@
-"""The live input wired to the window: frames in, maps out, messages, menus.
+"""The live input wired to the session: every frame becomes the session's input.
 
-:func:`attach` connects a :class:`~workbench.gui.live_controller.LiveController` and its
-:class:`~workbench.gui.live_panel.LivePanel` (both created by the window) to the window's
-compute worker, views and message bar. The window only creates the two objects, places the
-panel and the statistics label, and lists the panel's actions in its menus.
+:class:`LiveWindow` connects a :class:`~workbench.gui.live_controller.LiveController` and
+its :class:`~workbench.gui.live_panel.LivePanel` to the session, the map views and the
+message bar; the menus list the panel's actions.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from PySide6.QtWidgets import QMenu
-
 from workbench.gui.color_scaling import ViewOptions
-from workbench.gui.compute_worker import ComputeOutcome
 from workbench.gui.live_controller import LiveController
 from workbench.gui.live_panel import LivePanel
+from workbench.gui.map_views import MapViewsPanel
+from workbench.gui.message_bar import MessageBar
+from workbench.session import Session, ShownResult
 from workbench.sources import Frame, FrameSource
-
-if TYPE_CHECKING:
-    from workbench.gui.main_window import MainWindow
-
-STATUS_MS = 5000
-
-
-def fill_sources_menu(menu: QMenu, panel: LivePanel) -> None:
-    """Put the source and playback commands in a menu.
-
-    Parameters
-    ----------
-    menu : QMenu
-        The window's Sources menu.
-    panel : LivePanel
-        Owner of the actions.
-    """
-    for name in ("still", "camera", "video", "synthetic"):
-        menu.addAction(panel.actions_by_name[name])
-    menu.addSeparator()
-    for name in ("play", "step", "freeze", "stop"):
-        menu.addAction(panel.actions_by_name[name])
 
 
 class LiveWindow:
-    """Connections between the live input and one window (kept alive by the window).
+    """Connections between the live input and the session and views (kept by the window).
 
     Parameters
     ----------
-    window : MainWindow
-        The window; its ``live`` controller and ``live_panel`` exist.
+    session : Session
+        Takes every frame as its input.
+    live : LiveController
+        The stream.
+    panel : LivePanel
+        Its controls.
+    views : MapViewsPanel
+        Told when a stream runs; shows the input while the maps cannot follow.
+    message_bar : MessageBar
+        Cleared when a stream starts (a stale "could not open" no longer applies).
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.live: LiveController = window.live
-        self.panel: LivePanel = window.live_panel
-        live, panel = self.live, self.panel
-        live.view_options = window.views.options
+    def __init__(self, session: Session, live: LiveController, panel: LivePanel,
+                 views: MapViewsPanel, message_bar: MessageBar) -> None:
+        self.session = session
+        self.live = live
+        self.panel = panel
+        self.views = views
+        self.message_bar = message_bar
+        live.view_options = views.options
         live.sigFrame.connect(self._on_frame)
         live.sigFrozen.connect(self._on_frozen)
         live.sigSourceChanged.connect(self._on_source_changed)
         panel.sigMessage.connect(self._on_message)
-        panel.sigStillRequested.connect(self._on_still_requested)
-        window.views.sigOptionsChanged.connect(self._on_view_options)
-        window.compute.sigOutcome.connect(self._on_outcome)
+        panel.sigStillRequested.connect(session.show_still)
+        views.sigOptionsChanged.connect(self._on_view_options)
+        session.result_changed.connect(self._on_result)
+        session.problem_changed.connect(self._on_problem)
 
     def _on_frame(self, frame: Frame) -> None:
-        self.window.show_frame(frame.image, self.live.source_title)
+        self.session.set_frame(frame.image, self.live.source_title)
 
     def _on_frozen(self, frame: Frame, title: str) -> None:
-        window = self.window
-        window.show_frame(frame.image, title)
-        window.files.source_changed(title)
-        window.statusBar().showMessage(
-            f"Froze {title}: every parameter now applies to this frame.", STATUS_MS)
+        self.session.set_frame(frame.image, title)
+        self.session.message.emit(
+            f"Froze {title}: every parameter now applies to this frame.", "status")
 
     def _on_source_changed(self, source: FrameSource | None) -> None:
-        self.window.views.set_streaming(source is not None)
+        self.views.set_streaming(source is not None)
         if source is not None:
-            self.window.files.source_changed(self.live.source_title)
-            self.window.message_bar.hide()  # a stale "could not open" no longer applies
+            self.message_bar.hide()
 
     def _on_message(self, text: str, kind: str) -> None:
-        self.window.show_message(text, kind)  # e.g. where a recording was saved: it stays
-
-    def _on_still_requested(self) -> None:
-        self.window.show_still()
+        self.session.message.emit(text, kind)  # e.g. where a recording was saved: it stays
 
     def _on_view_options(self, options: ViewOptions) -> None:
         self.live.view_options = options
 
-    def _on_outcome(self, outcome: ComputeOutcome) -> None:
-        result = outcome.result
-        if result is None:
-            if self.live.streaming:
-                # The maps cannot follow (the pipeline is invalid); the input still does.
-                self.window.views.set_input(outcome.request.image)
-            return
-        layer = outcome.request.pipeline.layers[0]
-        self.panel.set_map_names(result.layers[0].filter_names, layer.pool.kind != "none")
+    def _on_problem(self, problem: str | None) -> None:
+        tensor = self.session.tensor
+        if problem and self.live.streaming and tensor is not None:
+            # The maps cannot follow (the pipeline is invalid); the input still does.
+            self.views.set_input(tensor)
 
-
-def attach(window: MainWindow) -> LiveWindow:
-    """Connect the window's live controller and panel to it.
-
-    Parameters
-    ----------
-    window : MainWindow
-        The window (its compute worker, views, ``live`` and ``live_panel`` exist).
-
-    Returns
-    -------
-    LiveWindow
-        The connections; keep a reference.
-    """
-    return LiveWindow(window)
+    def _on_result(self, shown: ShownResult) -> None:
+        layer = min(self.session.layer_index, len(shown.result.layers) - 1)
+        self.panel.set_map_names(shown.result.layers[layer].filter_names,
+                                 shown.pipeline.layers[layer].pool.kind != "none")

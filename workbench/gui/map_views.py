@@ -316,6 +316,7 @@ class MapViewsPanel(QWidget):
         super().__init__(parent)
         self.options = options or ViewOptions()
         self.hover_text = ""
+        self._hovered: tuple[CellKey, int, int] | None = None  # re-explained on every result
         self._shown: _Shown | None = None
         self._input: np.ndarray | None = None
         self.cells: dict[CellKey, MapCell] = {}
@@ -535,6 +536,9 @@ class MapViewsPanel(QWidget):
             self._relink()
             if old_shapes != signature[2:]:
                 self.reset_zoom()
+        self.set_stale(False)
+        if self._hovered is not None:
+            self.hover(*self._hovered)
 
     def _maps(self, key: CellKey) -> np.ndarray:
         assert self._shown is not None
@@ -735,6 +739,16 @@ class MapViewsPanel(QWidget):
             self.error_banner.setText(f"⚠ Cannot compute: {message}{kept}")
         self.error_banner.setVisible(bool(message))
 
+    def set_stale(self, stale: bool) -> None:
+        """Grey the read-out and the inspector while the maps are of an older state.
+
+        Parameters
+        ----------
+        stale : bool
+            The state changed and its result has not come back yet.
+        """
+        self.inspector.setEnabled(not stale)
+
     def cell(self, stage: str, index: int = 0) -> MapCell:
         """Return the view of a stage and enabled-filter position.
 
@@ -780,9 +794,12 @@ class MapViewsPanel(QWidget):
         self.field_rect.hide()
         cell: MapCell | None = self.cells.get(key) if key.stage != "input" \
             else self.input_cell
-        if row < 0 or cell is None or cell.data is None:
+        if (row < 0 or cell is None or cell.data is None or row >= cell.data.shape[0]
+                or col >= cell.data.shape[1]):
+            self._hovered = None
             self._set_hover_text("")
             return ""
+        self._hovered = (key, row, col)
         value = cell.data[row, col]
         if np.ndim(value):
             shown = ", ".join(format_value(float(v)) for v in value)

@@ -26,20 +26,19 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import PADDING_MODES, Pipeline, Pool, layer_geometry
-from workbench.gui.image_loading import DEFAULT_MAX_SIDE
-from workbench.gui.pipeline_edits import (
-    allowed_groups,
-    replace_layer,
-    set_groups,
-    set_input_mode,
-)
-from workbench.gui.pipeline_model import PipelineModel
-from workbench.gui.settings import MAX_SIDE_RANGE
 from workbench.gui.titles import (
     ACTIVATION_TITLES,
     INPUT_MODE_TITLES,
     PADDING_TITLES,
     POOL_TITLES,
+)
+from workbench.io.images import DEFAULT_MAX_SIDE
+from workbench.session import MAX_SIDE_RANGE, InputState, Selection, Session
+from workbench.session.edits import (
+    allowed_groups,
+    replace_layer,
+    set_groups,
+    set_input_mode,
 )
 
 ERROR_COLOR = "#c62828"
@@ -150,24 +149,16 @@ class ParameterPanel(QWidget):
 
     Parameters
     ----------
-    model : PipelineModel
-        Edited through undoable steps (bursts of one field coalesce).
-    layer : int, optional
-        Which layer.
+    session : Session
+        Edited through undoable steps (bursts of one field coalesce); the panel shows the
+        selected layer.
     parent : QWidget, optional
         Qt parent.
     """
 
-    sigMaxSideChanged = Signal(int)
-
-    def __init__(self, model: PipelineModel, layer: int = 0,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._model = model
-        self._layer = layer
-        self._input_size: tuple[int, int] | None = None
-        self._kernel: tuple[int, int] | None = None
-        self._compute_error: str | None = None
+        self._session = session
         self._raw_channels: int | None = None
         self.geometry_text = ""  # the shape arithmetic as plain text
 
@@ -287,8 +278,36 @@ class ParameterPanel(QWidget):
                     label_widget.setToolTip(field_widget.toolTip())
 
         self._connect()
-        model.sigPipelineChanged.connect(self._on_pipeline_changed)
-        self._on_pipeline_changed(model.pipeline)
+        session.pipeline_changed.connect(self._on_pipeline_changed)
+        session.input_changed.connect(self._on_input_changed)
+        session.selection_changed.connect(self._on_selection_changed)
+        session.result_changed.connect(lambda _: self._update_geometry())
+        self._on_input_changed(session.input)
+
+    @property
+    def _layer(self) -> int:
+        return self._session.layer_index
+
+    @property
+    def _input_size(self) -> tuple[int, int] | None:
+        """``(H, W)`` entering the selected layer: the input's, or the previous layer's maps."""
+        layer = self._layer
+        if layer == 0:
+            tensor = self._session.tensor
+            return None if tensor is None else (int(tensor.shape[1]), int(tensor.shape[2]))
+        shown = self._session.result
+        if shown is None or len(shown.result.layers) < layer:
+            return None
+        maps = shown.result.layers[layer - 1].pooled
+        return (int(maps[0].shape[0]), int(maps[0].shape[1])) if maps else None
+
+    @property
+    def _kernel(self) -> tuple[int, int] | None:
+        selection = self._session.selection
+        filters = self._session.pipeline.layers[selection.layer].filters
+        if not 0 <= selection.filter < len(filters) or not filters[selection.filter].enabled:
+            return None
+        return filters[selection.filter].kernel_size
 
     @staticmethod
     def _form(box: QGroupBox) -> QFormLayout:
@@ -301,16 +320,16 @@ class ParameterPanel(QWidget):
     # ------------------------------------------------------------------ edits
 
     def _edit_layer(self, key: str, **changes: Any) -> None:
-        self._model.edit(lambda p: replace_layer(p, self._layer, **changes), coalesce_key=key)
+        self._session.edit(lambda p: replace_layer(p, self._layer, **changes), coalesce_key=key)
 
     def _edit_pool(self, key: str, **changes: Any) -> None:
-        pool = replace(self._model.pipeline.layers[self._layer].pool, **changes)
+        pool = replace(self._session.pipeline.layers[self._layer].pool, **changes)
         self._edit_layer(key, pool=pool)
 
     def _connect(self) -> None:
-        self.input_mode.currentIndexChanged.connect(lambda _: self._model.edit(
+        self.input_mode.currentIndexChanged.connect(lambda _: self._session.edit(
             lambda p: set_input_mode(p, self.input_mode.currentData())))
-        self.max_side.valueChanged.connect(self.sigMaxSideChanged.emit)
+        self.max_side.valueChanged.connect(self._session.set_max_side)
         self.stride.sigValueChanged.connect(lambda v: self._edit_layer("stride", stride=v))
         self.padding_kind.currentIndexChanged.connect(lambda _: self._on_padding_edited())
         self.padding.sigValueChanged.connect(lambda _: self._on_padding_edited())
@@ -340,86 +359,36 @@ class ParameterPanel(QWidget):
     def _on_groups_edited(self) -> None:
         groups = self.groups.currentData()
         if groups is not None:
-            self._model.edit(lambda p: set_groups(p, self._layer, int(groups)))
+            self._session.edit(lambda p: set_groups(p, self._layer, int(groups)))
 
     def _on_pool_stride_edited(self, value: tuple[int, int]) -> None:
-        size = self._model.pipeline.layers[self._layer].pool.size
+        size = self._session.pipeline.layers[self._layer].pool.size
         stride = None if value == (0, 0) else tuple(v or s for v, s in zip(value, size,
                                                                           strict=True))
         self._edit_pool("pool_stride", stride=stride)
 
     # --------------------------------------------------------------- display
 
-    def set_raw_channels(self, channels: int | None) -> None:
-        """Show raw data of ``channels`` channels as the input mode (None: an image again).
-
-        Raw data has its own channel count, so gray / RGB are not offered while it is shown.
-
-        Parameters
-        ----------
-        channels : int or None
-            Channels of the raw data, or None when the input is an image.
-        """
-        self._raw_channels = channels
-        self.input_mode.blockSignals(True)
-        index = self.input_mode.findData("raw")
-        if index >= 0:
-            self.input_mode.removeItem(index)
-        if channels is not None:
-            noun = "channel" if channels == 1 else "channels"
-            self.input_mode.addItem(f"Raw data ({channels} {noun})", "raw")
-        self.input_mode.blockSignals(False)
-        self._on_pipeline_changed(self._model.pipeline)
-
-    def set_max_side(self, value: int) -> None:
-        """Show the input size limit without emitting.
-
-        Parameters
-        ----------
-        value : int
-            Longest side in pixels.
-        """
+    def _on_input_changed(self, state: InputState) -> None:
+        # Raw data has its own channel count, so gray / RGB are not offered while it is shown.
+        channels = state.raw.channels if state.raw is not None else None
+        if channels != self._raw_channels:
+            self._raw_channels = channels
+            self.input_mode.blockSignals(True)
+            index = self.input_mode.findData("raw")
+            if index >= 0:
+                self.input_mode.removeItem(index)
+            if channels is not None:
+                noun = "channel" if channels == 1 else "channels"
+                self.input_mode.addItem(f"Raw data ({channels} {noun})", "raw")
+            self.input_mode.blockSignals(False)
         self.max_side.blockSignals(True)
-        self.max_side.setValue(value)
+        self.max_side.setValue(state.max_side)
         self.max_side.blockSignals(False)
+        self._on_pipeline_changed(self._session.pipeline)
 
-    def set_input_size(self, size: tuple[int, int] | None) -> None:
-        """Set the ``(H, W)`` the shape arithmetic starts from.
-
-        Parameters
-        ----------
-        size : tuple of int or None
-            Size of the layer's input, None before an image is loaded.
-        """
-        self._input_size = size
-        self._update_geometry()
-
-    def set_kernel(self, kernel: tuple[int, int] | None) -> None:
-        """Use this kernel size in the arithmetic (the selected filter's).
-
-        Parameters
-        ----------
-        kernel : tuple of int or None
-            ``(kH, kW)``; None uses the layer's first enabled filter.
-        """
-        self._kernel = kernel
-        self._update_geometry()
-
-    def set_compute_error(self, message: str | None) -> None:
-        """Show why the last computation failed (None clears it).
-
-        Parameters
-        ----------
-        message : str or None
-            The reason, e.g. from :class:`workbench.core.PipelineError`.
-        """
-        self._compute_error = message
-        self._update_geometry()
-
-    @property
-    def error_text(self) -> str:
-        """The reason shown in red, empty when the layer is fine."""
-        return self.error_label.text() if self.error_label.isVisibleTo(self) else ""
+    def _on_selection_changed(self, _selection: Selection) -> None:
+        self._on_pipeline_changed(self._session.pipeline)
 
     def _on_pipeline_changed(self, pipeline: Pipeline) -> None:
         layer = pipeline.layers[self._layer]
@@ -466,7 +435,7 @@ class ParameterPanel(QWidget):
         self.groups.setEnabled(len(allowed) > 1 or current not in allowed)
 
     def _update_geometry(self) -> None:
-        layer = self._model.pipeline.layers[self._layer]
+        layer = self._session.pipeline.layers[self._layer]
         error = None
         if self._input_size is None:
             lines = ["no input yet"]
@@ -488,6 +457,7 @@ class ParameterPanel(QWidget):
         self.geometry_text = "\n".join(lines)
         self.geometry_label.setText("<br>".join(
             _formula_html(t) if " = " in t else f"<b>{html.escape(t)}</b>" for t in lines))
-        message = error or self._compute_error
-        self.error_label.setText(f"⚠ {message}" if message else "")
-        self.error_label.setVisible(bool(message))
+        # The reason itself is the session's (one per state), shown above the maps.
+        self.error_label.setText("⚠ this layer cannot be computed: see the message above the "
+                                 "maps" if error else "")
+        self.error_label.setVisible(bool(error))

@@ -8,7 +8,6 @@ input together with their filters and parameters.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QFontDatabase
@@ -33,10 +32,8 @@ from workbench.io.data_input import (
     parse_data_text,
 )
 from workbench.io.errors import LoadError
-from workbench.io.tutorial_examples import TUTORIAL_EXAMPLES, get_example
-
-if TYPE_CHECKING:
-    from workbench.gui.main_window import MainWindow
+from workbench.io.tutorial_examples import TUTORIAL_EXAMPLES
+from workbench.session import InputState, Session
 
 TYPED_NAME = "typed values"
 STARTER_TEXT = "1 2 3 4 5 6"
@@ -100,30 +97,33 @@ class DataValuesDialog(QDialog):
 
 
 class RawDataActions:
-    """The raw-data actions of a window: Open data…, Edit input values…, tutorial examples.
+    """The raw-data actions: Open data…, Edit input values…, tutorial examples.
 
     Parameters
     ----------
-    window : MainWindow
-        The window; its :meth:`MainWindow.open_raw` shows the data.
+    parent : QWidget
+        Parent of the actions and dialogs.
+    session : Session
+        Takes the data (:meth:`Session.open_raw`) and the examples.
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(self, parent: QWidget, session: Session) -> None:
+        self.parent = parent
+        self.session = session
         self.dialog: DataValuesDialog | None = None
         self._folder = ""
-        self.open_action = QAction("Open &data…", window)
+        self.open_action = QAction("Open &data…", parent)
         tip = ("Open numbers as the input, used as given (no scaling): .npy (L), (H, W) or "
                "(C, H, W); .csv / .txt rows, blank lines between channels")
         self.open_action.setStatusTip(tip)
         self.open_action.setToolTip(tip)
         self.open_action.triggered.connect(self.open_data_dialog)
-        self.edit_action = QAction("&Edit input values…", window)
+        self.edit_action = QAction("&Edit input values…", parent)
         tip = "Type or paste the input's numbers, e.g. 1 2 3 4 5 6"
         self.edit_action.setStatusTip(tip)
         self.edit_action.setToolTip(tip)
         self.edit_action.triggered.connect(self.edit_values)
-        self.examples_menu = QMenu("&Tutorial examples", window)
+        self.examples_menu = QMenu("&Tutorial examples", parent)
         self.examples_menu.setToolTipsVisible(True)
         self.example_actions: dict[str, QAction] = {}
         for example in TUTORIAL_EXAMPLES:
@@ -133,6 +133,16 @@ class RawDataActions:
             action.setStatusTip(description)
             action.triggered.connect(lambda _=False, key=example.key: self.open_example(key))
             self.example_actions[example.key] = action
+        self.leave_tutorial_action = QAction("&Back to your work", parent)
+        tip = "Leave the tutorial example: the input, filters and parameters from before it"
+        self.leave_tutorial_action.setStatusTip(tip)
+        self.leave_tutorial_action.setToolTip(tip)
+        self.leave_tutorial_action.triggered.connect(lambda _=False: session.leave_tutorial())
+        session.input_changed.connect(self._on_input_changed)
+        self._on_input_changed(session.input)
+
+    def _on_input_changed(self, state: InputState) -> None:
+        self.leave_tutorial_action.setEnabled(state.tutorial is not None)
 
     def open_example(self, key: str) -> None:
         """Load a tutorial example: its input, filters and parameters (one undoable step).
@@ -142,9 +152,7 @@ class RawDataActions:
         key : str
             See :data:`workbench.io.tutorial_examples.TUTORIAL_EXAMPLES`.
         """
-        example = get_example(key)
-        self.window.open_raw(RawData(example.data, example.name), example.pipeline)
-        self.window.show_message(f"{example.name} — {example.description}", "info")
+        self.session.open_tutorial(key)
 
     def open_data(self, path: str | Path, rows_are_channels: bool = False) -> bool:
         """Load a data file as the input; on failure nothing changes.
@@ -164,18 +172,18 @@ class RawDataActions:
         try:
             raw = load_data(path, rows_are_channels)
         except LoadError as exc:
-            self.window.show_message(f"Could not open the data: {exc}. The current input is "
-                                     "kept.")
+            self.session.message.emit(f"Could not open the data: {exc}. The current input is "
+                                      "kept.", "error")
             return False
         self._folder = str(Path(path).parent)
-        self.window.open_raw(raw)
+        self.session.open_raw(raw)
         return True
 
     def open_data_dialog(self) -> None:
         """Ask for a data file and open it."""
         patterns = " ".join(f"*{s}" for s in DATA_SUFFIXES)
-        path, _ = file_prompts.ask_open_path(self.window, "Open data", self._folder,
-                                f"Numeric data ({patterns});;All files (*)")
+        path, _ = file_prompts.ask_open_path(self.parent, "Open data", self._folder,
+                                             f"Numeric data ({patterns});;All files (*)")
         if path:
             self.open_data(path)
 
@@ -187,29 +195,13 @@ class RawDataActions:
         DataValuesDialog
             The dialog shown (non-modal); accepting it loads the values.
         """
-        raw = self.window.raw
+        raw = self.session.input.raw
         text = format_data_text(raw.values) if raw is not None else STARTER_TEXT
         if self.dialog is not None:
             self.dialog.close()
             self.dialog.deleteLater()
         self.dialog = DataValuesDialog(text, raw.rows_are_channels if raw else False,
-                                       self.window)
-        self.dialog.sigValues.connect(self.window.open_raw)
+                                       self.parent)
+        self.dialog.sigValues.connect(self.session.open_raw)
         self.dialog.open()
         return self.dialog
-
-
-def attach(window: MainWindow) -> RawDataActions:
-    """Create the raw-data actions of ``window`` (it places them in its menus).
-
-    Parameters
-    ----------
-    window : MainWindow
-        The window.
-
-    Returns
-    -------
-    RawDataActions
-        The actions and the tutorial examples menu.
-    """
-    return RawDataActions(window)

@@ -19,17 +19,15 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from workbench.core import Pipeline, default_pipeline, from_json, to_json
 from workbench.gui.color_scaling import COLOR_MODES, COLORMAPS, ViewOptions
-from workbench.gui.image_loading import DEFAULT_MAX_SIDE
 from workbench.gui.live_recording import RECORD_KINDS
+from workbench.io.images import DEFAULT_MAX_SIDE
 from workbench.io.workspace import SourceSpec
+from workbench.session import DEFAULT_IMAGE, MAX_SIDE_RANGE
 from workbench.sources import DEFAULT_RESOLUTION
 
 ENV_VAR = "CONV_WORKBENCH_SETTINGS"
 FORMAT_VERSION = 1
 MAX_RECENT = 10
-MAX_SIDE_RANGE = (16, 8192)
-SAMPLE_PREFIX = "sample:"
-DEFAULT_IMAGE = SAMPLE_PREFIX + "astronaut"
 CAMERA_INDEX_MAX = 255
 RESOLUTION_RANGE = (1, 16384)
 

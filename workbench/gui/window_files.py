@@ -1,155 +1,116 @@
-"""The window's file features wired to it: map export, banks and kernels, workspaces.
+"""The window's file features wired to the session: map export, banks and kernels, workspaces.
 
-:func:`attach` builds the three controllers on a :class:`MainWindow`; the window places
-their actions in its menus and, once set up, lets :meth:`WindowFiles.watch` follow its
-changes for the workspace's unsaved-changes mark. The adapters here read the window's
-public state only.
+:class:`WindowFiles` builds the three controllers; the menus place their actions, and
+:meth:`WindowFiles.watch` then follows the session for the workspace's unsaved-changes mark
+and the title.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from PySide6.QtWidgets import QMainWindow
 
 from workbench.core import Pipeline
 from workbench.gui.bank_io_actions import BankHost, BankIoActions
 from workbench.gui.display_style import display_style
 from workbench.gui.export_dialog import ExportSnapshot, MapsExporter
-from workbench.gui.pipeline_edits import with_layer
-from workbench.gui.settings import SAMPLE_PREFIX
+from workbench.gui.kernel_editor import KernelEditor
+from workbench.gui.live_controller import LiveController
+from workbench.gui.map_views import MapViewsPanel
 from workbench.gui.workspace_controller import WorkspaceController
-from workbench.gui.workspace_state import apply_workspace, window_workspace
-
-if TYPE_CHECKING:
-    from workbench.gui.main_window import MainWindow
+from workbench.gui.workspace_state import apply_workspace, session_workspace
+from workbench.session import InputState, Session, source_name
 
 STATUS_MS = 5000
 
 
-def source_name(image_source: str) -> str:
-    """Name the input for exported file names: the sample's key or the file's stem.
+def export_snapshot(session: Session, views: MapViewsPanel) -> ExportSnapshot | str:
+    """Capture the result the window shows (the selected layer's maps), for export.
 
     Parameters
     ----------
-    image_source : str
-        ``MainWindow.image_source``: a path or ``"sample:<key>"``.
-
-    Returns
-    -------
-    str
-        E.g. ``"astronaut"`` or ``"photo"``; ``"input"`` when there is none.
-
-    Examples
-    --------
-    >>> source_name("sample:astronaut"), source_name("/data/cat.png"), source_name("")
-    ('astronaut', 'cat', 'input')
-    """
-    if image_source.startswith(SAMPLE_PREFIX):
-        return image_source[len(SAMPLE_PREFIX):] or "input"
-    return Path(image_source).stem or "input"
-
-
-def export_snapshot(window: MainWindow, layer: int) -> ExportSnapshot | str:
-    """Capture the result the window shows, for the export dialog.
-
-    Parameters
-    ----------
-    window : MainWindow
-        The window.
-    layer : int
-        The 0-based layer whose maps the window shows (its maps decide the colours).
+    session : Session
+        Holds the last result.
+    views : MapViewsPanel
+        Their colour options decide "as displayed".
 
     Returns
     -------
     ExportSnapshot or str
         The snapshot, or why there is nothing to export.
     """
-    outcome = window.last_outcome
-    if outcome is None or outcome.result is None:
+    shown = session.result
+    if shown is None:
         return "There are no maps to export yet: wait for the first result."
-    result, pipeline = outcome.result, outcome.request.pipeline
-    shown = result.layers[layer]
-    maps = list(shown.activated)
+    result, pipeline = shown.result, shown.pipeline
+    layer = min(session.layer_index, len(result.layers) - 1)
+    maps = list(result.layers[layer].activated)
     if pipeline.layers[layer].pool.kind != "none":
-        maps += list(shown.pooled)
-    # The input's name: the image file's, or the stream's ("clip.mp4", "Camera 0").
-    name = window.loaded.path.stem if window.loaded is not None else ""
-    return ExportSnapshot(result, pipeline, name or source_name(window.image_source),
-                          display_style(window.views.options, maps))
+        maps += list(result.layers[layer].pooled)
+    state = session.input
+    # The input's name: the image file's, the stream's ("clip.mp4", "Camera 0"), the data's.
+    name = state.image.path.stem if state.image is not None else ""
+    if state.raw is not None:
+        name = state.raw.name
+    return ExportSnapshot(result, pipeline, name or source_name(state.source),
+                          display_style(views.options, maps))
 
 
-@dataclass(frozen=True)
 class WindowFiles:
-    """The file controllers of one window."""
-
-    exporter: MapsExporter
-    bank_io: BankIoActions
-    workspace: WorkspaceController
-
-    def watch(self, window: MainWindow) -> None:
-        """Mark the workspace modified on every pipeline, view or size change from now on.
-
-        Call once the window has connected its own slots (so the state is updated when
-        the mark is recomputed) and opened its first source; that state counts as saved.
-        Source changes are reported by the window (:meth:`source_changed`).
-
-        Parameters
-        ----------
-        window : MainWindow
-            The window.
-        """
-        window.model.sigPipelineChanged.connect(self.workspace.refresh)
-        window.views.sigOptionsChanged.connect(self.workspace.refresh)
-        window.params.sigMaxSideChanged.connect(self.workspace.refresh)
-        self.workspace.mark_saved()
-
-    def source_changed(self, name: str) -> None:
-        """Show the new source's name in the title and update the unsaved-changes mark.
-
-        Parameters
-        ----------
-        name : str
-            E.g. the image file's name.
-        """
-        self.workspace.set_detail(name)
-        self.workspace.refresh()
-
-
-def attach(window: MainWindow, layer: int, recent_workspaces: list[str]) -> WindowFiles:
-    """Create the export, bank and workspace controllers of ``window``.
+    """The file controllers of one window.
 
     Parameters
     ----------
-    window : MainWindow
-        The window (its model, panels and views exist).
-    layer : int
-        The 0-based layer the window edits.
+    window : QMainWindow
+        Parent of the dialogs; its title shows the workspace.
+    session : Session
+        The state saved, opened and exported.
+    live : LiveController
+        The stream a workspace stores or opens.
+    views : MapViewsPanel
+        The colour options a workspace stores.
+    editor : KernelEditor
+        Whether kernel edits apply to all channels ("same for all").
     recent_workspaces : list of str
         The remembered recent workspaces, updated in place.
-
-    Returns
-    -------
-    WindowFiles
-        The controllers, whose actions the window puts in its menus; call
-        :meth:`WindowFiles.watch` at the end of the window's set-up.
     """
-    def notify(text: str) -> None:
-        window.statusBar().showMessage(text, STATUS_MS)
 
-    def warn(text: str) -> None:
-        window.show_message(text)
+    def __init__(self, window: QMainWindow, session: Session, live: LiveController,
+                 views: MapViewsPanel, editor: KernelEditor,
+                 recent_workspaces: list[str]) -> None:
+        self.session = session
+        self.views = views
 
-    exporter = MapsExporter(window, lambda: export_snapshot(window, layer), notify, warn)
-    bank_io = BankIoActions(BankHost(
-        window, window.model, layer, window.bank.selected_index,
-        window.editor.current_channel,
-        lambda: window.editor.same_check.isChecked(), notify, warn))
+        def notify(text: str) -> None:
+            session.message.emit(text, "status")
 
-    def apply_bank(pipeline: Pipeline) -> None:
-        window.model.reset(with_layer(pipeline))
+        def warn(text: str) -> None:
+            session.message.emit(text, "error")
 
-    workspace = WorkspaceController(
-        window, lambda: window_workspace(window), lambda ws: apply_workspace(window, ws),
-        apply_bank, notify, warn, recent_workspaces)
-    return WindowFiles(exporter, bank_io, workspace)
+        def apply_bank(pipeline: Pipeline) -> None:
+            session.reset(pipeline)
+
+        self.exporter = MapsExporter(window, lambda: export_snapshot(session, views),
+                                     notify, warn)
+        self.bank_io = BankIoActions(BankHost(
+            window, session, lambda: editor.same_check.isChecked(), notify, warn))
+        self.workspace = WorkspaceController(
+            window, session, lambda: session_workspace(session, live.source, views.options),
+            lambda ws: apply_workspace(session, live, views, ws), apply_bank, notify, warn,
+            recent_workspaces)
+
+    def watch(self) -> None:
+        """Follow every pipeline, input and view change for the unsaved-changes mark.
+
+        Call at the end of the window's set-up: the state then counts as saved.
+        """
+        self.session.pipeline_changed.connect(self.workspace.refresh)
+        self.session.input_changed.connect(self._on_input_changed)
+        self.views.sigOptionsChanged.connect(self.workspace.refresh)
+        self._on_input_changed(self.session.input)
+        self.workspace.mark_saved()
+
+    def _on_input_changed(self, state: InputState) -> None:
+        if state.kind == "frame" and state.title == self.workspace.detail:
+            return  # the next frame of the same stream: nothing to retitle or compare
+        self.workspace.set_detail(state.title)
+        self.workspace.refresh()

@@ -27,6 +27,7 @@ from workbench.gui import file_prompts
 from workbench.io.bank import load_bank
 from workbench.io.errors import LoadError
 from workbench.io.workspace import SourceSpec, Workspace, load_workspace, save_workspace
+from workbench.session import Session
 
 APP_TITLE = "Conv Workbench"
 UNTITLED = "Untitled"
@@ -41,6 +42,10 @@ class WorkspaceController(QObject):
     ----------
     window : QWidget
         The window: its title and modified flag are set, dialogs are parented to it.
+    session : Session
+        While its input is a tutorial example, the title names the example, not the
+        workspace, and Save asks for a new file (the example never overwrites the
+        workspace).
     snapshot : callable
         Returns the window's state as a :class:`Workspace`.
     apply : callable
@@ -58,13 +63,14 @@ class WorkspaceController(QObject):
 
     sigStateChanged = Signal()  # the file or the modified flag changed
 
-    def __init__(self, window: QWidget, snapshot: Callable[[], Workspace],
+    def __init__(self, window: QWidget, session: Session, snapshot: Callable[[], Workspace],
                  apply: Callable[[Workspace], SourceSpec | None],
                  apply_bank: Callable[[Pipeline], object],
                  notify: Callable[[str], object], warn: Callable[[str], object],
                  recent: list[str] | None = None) -> None:
         super().__init__(window)
         self._window = window
+        self._session = session
         self._snapshot = snapshot
         self._apply = apply
         self._apply_bank = apply_bank
@@ -154,8 +160,16 @@ class WorkspaceController(QObject):
         self._detail = text
         self.update_title()
 
+    @property
+    def detail(self) -> str:
+        """The text after the workspace's name (the input's name)."""
+        return self._detail
+
     def title(self) -> str:
         """Return the window title, with Qt's ``[*]`` placeholder after the workspace's name."""
+        example = self._session.tutorial
+        if example is not None:
+            return f"Tutorial example: {example.name}[*] — {APP_TITLE}"
         parts = [f"{self.name}[*]", self._detail, APP_TITLE]
         return " — ".join(p for p in parts if p)
 
@@ -211,7 +225,7 @@ class WorkspaceController(QObject):
         bool
             Whether the file was written.
         """
-        if self.path is None:
+        if self.path is None or self._session.tutorial is not None:
             return self.save_as()
         return self.save_to(self.path)
 
@@ -223,13 +237,19 @@ class WorkspaceController(QObject):
         bool
             Whether the file was written.
         """
-        suggestion = str(self.path) if self.path is not None else "workspace.json"
+        example = self._session.tutorial
+        if example is not None:
+            folder = self.path.parent if self.path is not None else Path()
+            suggestion = str(folder / f"tutorial-{example.key}.json")
+        else:
+            suggestion = str(self.path) if self.path is not None else "workspace.json"
         path, _ = file_prompts.ask_save_path(self._window, "Save workspace as", suggestion,
                                              WORKSPACE_FILTER)
         if not path:
             return False
         target = Path(path) if Path(path).suffix else Path(path).with_suffix(".json")
-        if (target.exists() and not self._is_current(target)
+        own_file = self._is_current(target) and self._session.tutorial is None
+        if (target.exists() and not own_file
                 and not file_prompts.confirm_overwrite(self._window, [target])):
             return False
         return self.save_to(target)

@@ -9,14 +9,14 @@ start; a frozen frame is not a source of its own, so the still image is stored t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workbench.core import Pipeline
 from workbench.gui.color_scaling import ViewOptions
-from workbench.gui.live_controller import SYNTHETIC_SIZE
-from workbench.gui.pipeline_edits import set_raw_channels, with_layer
-from workbench.gui.settings import MAX_SIDE_RANGE, SAMPLE_PREFIX
+from workbench.gui.live_controller import SYNTHETIC_SIZE, LiveController
+from workbench.gui.map_views import MapViewsPanel
 from workbench.io.data_input import (
     INLINE_LIMIT,
     RawData,
@@ -25,7 +25,15 @@ from workbench.io.data_input import (
     parse_data_text,
 )
 from workbench.io.errors import LoadError
+from workbench.io.images import ImageLoadError
 from workbench.io.workspace import SourceSpec, Workspace
+from workbench.session import MAX_SIDE_RANGE, SAMPLE_PREFIX, InputState, Session, read_source
+from workbench.session.edits import (
+    image_input_mode,
+    set_input_mode,
+    set_raw_channels,
+    with_layer,
+)
 from workbench.sources import (
     DEFAULT_RESOLUTION,
     CameraSource,
@@ -34,17 +42,14 @@ from workbench.sources import (
     VideoFileSource,
 )
 
-if TYPE_CHECKING:
-    from workbench.gui.main_window import MainWindow
-
 
 def source_spec(image_source: str) -> SourceSpec:
-    """Describe the window's image source (a path or ``"sample:<key>"``) for a workspace.
+    """Describe an image source (a path or ``"sample:<key>"``) for a workspace.
 
     Parameters
     ----------
     image_source : str
-        ``MainWindow.image_source``.
+        ``InputState.source``.
 
     Returns
     -------
@@ -67,7 +72,7 @@ def raw_spec(raw: RawData) -> SourceSpec:
     Parameters
     ----------
     raw : RawData
-        ``MainWindow.raw``.
+        The session's raw input.
 
     Returns
     -------
@@ -108,16 +113,16 @@ def spec_raw(source: SourceSpec) -> RawData:
     return RawData(raw.values, source.name or raw.name, raw.path, raw.rows_are_channels)
 
 
-def restore_raw(window: MainWindow, source: SourceSpec, pipeline: Pipeline) -> bool:
+def restore_raw(session: Session, source: SourceSpec, pipeline: Pipeline) -> bool:
     """Reopen the numeric input saved at the last close, with its pipeline and no history.
 
     Data that cannot be read any more (a file gone, invalid inline values) leaves the
-    window on its image, with a warning.
+    session on its image, with a warning.
 
     Parameters
     ----------
-    window : MainWindow
-        The window, showing its still image.
+    session : Session
+        The session, showing its still image.
     source : SourceSpec
         A ``data`` source (``WorkbenchSettings.raw``).
     pipeline : Pipeline
@@ -131,12 +136,29 @@ def restore_raw(window: MainWindow, source: SourceSpec, pipeline: Pipeline) -> b
     try:
         raw = spec_raw(source)
     except (LoadError, ValueError) as exc:
-        window.show_message(f"Could not reopen the numeric input: {exc}. The image is shown "
-                            "instead.", "warning")
+        session.message.emit(f"Could not reopen the numeric input: {exc}. The image is shown "
+                             "instead.", "warning")
         return False
-    window.open_raw(raw, set_raw_channels(pipeline, raw.channels))
-    window.model.reset(window.model.pipeline)  # a fresh session: nothing to undo
+    session.reset(set_raw_channels(pipeline, raw.channels), raw_input(session.input, raw))
     return True
+
+
+def raw_input(current: InputState, raw: RawData) -> InputState:
+    """Return an input state holding ``raw``, keeping the still source and size limit.
+
+    Parameters
+    ----------
+    current : InputState
+        The input it replaces.
+    raw : RawData
+        The data.
+
+    Returns
+    -------
+    InputState
+        ``kind == "raw"``.
+    """
+    return InputState("raw", current.source, None, raw, None, current.max_side, raw.name)
 
 
 def stream_spec(source: FrameSource) -> SourceSpec | None:
@@ -207,75 +229,92 @@ def view_options(view: dict[str, Any], current: ViewOptions) -> ViewOptions:
                        view.get("color_mode", current.mode), shared)
 
 
-def window_workspace(window: MainWindow) -> Workspace:
-    """Capture the window's source, pipeline, size limit and view settings.
+def session_workspace(session: Session, stream: FrameSource | None,
+                      options: ViewOptions) -> Workspace:
+    """Capture the source, pipeline, size limit and view settings.
 
     Parameters
     ----------
-    window : MainWindow
-        The window.
+    session : Session
+        The session.
+    stream : FrameSource or None
+        The live source while one runs (stored instead of the still image).
+    options : ViewOptions
+        The colour options.
 
     Returns
     -------
     Workspace
         Ready for :func:`workbench.io.save_workspace`.
     """
-    stream = window.live.source
     spec = stream_spec(stream) if stream is not None else None
-    if spec is None and window.raw is not None:
-        spec = raw_spec(window.raw)
-    return Workspace(spec or source_spec(window.image_source), window.model.pipeline,
-                     window.max_side, view_dict(window.views.options))
+    state = session.input
+    if spec is None and state.raw is not None:
+        spec = raw_spec(state.raw)
+    return Workspace(spec or source_spec(state.source), session.pipeline, state.max_side,
+                     view_dict(options))
 
 
-def apply_workspace(window: MainWindow, workspace: Workspace) -> SourceSpec | None:
-    """Set the window from a workspace: pipeline (a new undo history), size, view, source.
+def apply_workspace(session: Session, live: LiveController, views: MapViewsPanel,
+                    workspace: Workspace) -> SourceSpec | None:
+    """Start afresh from a workspace: pipeline, size, view and source, a new undo history.
 
-    An image that cannot be loaded keeps the current input and says so in the message bar;
-    invalid view settings are ignored with a warning. Streams open in the background: a
-    camera or video that fails to open is reported by the live input.
+    An image that cannot be loaded keeps the current input and says so; invalid view
+    settings are ignored with a warning. Streams open in the background: a camera or video
+    that fails to open is reported by the live input.
 
     Parameters
     ----------
-    window : MainWindow
-        The window.
+    session : Session
+        The session.
+    live : LiveController
+        Opens a stored stream.
+    views : MapViewsPanel
+        Takes the stored colour options.
     workspace : Workspace
         A loaded, validated workspace.
 
     Returns
     -------
     SourceSpec or None
-        The stream being opened, which the window will show once it delivers (None for a
-        still image, shown at once).
+        The stream being opened, shown once it delivers (None for a still input).
     """
-    window.model.reset(with_layer(workspace.pipeline))
     limit = workspace.max_side or MAX_SIDE_RANGE[1]
-    window.set_max_side(min(max(limit, MAX_SIDE_RANGE[0]), MAX_SIDE_RANGE[1]))
+    max_side = min(max(limit, MAX_SIDE_RANGE[0]), MAX_SIDE_RANGE[1])
     try:
-        window.views.set_options(view_options(workspace.view, window.views.options))
+        views.set_options(view_options(workspace.view, views.options))
     except ValueError as exc:
-        window.show_message(f"Ignored the workspace's view settings: {exc}", "warning")
-    source = workspace.source
-    if source.kind == "data":
-        try:
-            window.open_raw(spec_raw(source), window.model.pipeline)
-        except (LoadError, ValueError) as exc:
-            window.show_message(f"Could not open the workspace's data: {exc}. The current "
-                                "input is kept.")
-        return None
-    if source.kind == "sample" and source.sample_key:
-        window.open_sample(source.sample_key)
-        return None
-    if source.kind == "image" and source.path:
-        window.open_image(source.path)
-        return None
+        session.message.emit(f"Ignored the workspace's view settings: {exc}", "warning")
+    current = replace(session.input, max_side=max_side)
+    source, state, opening = workspace.source, current, None
+    try:
+        if source.kind == "data":
+            state = raw_input(current, spec_raw(source))
+        elif source.kind == "sample" and source.sample_key:
+            state = read_source(SAMPLE_PREFIX + source.sample_key, max_side)
+        elif source.kind == "image" and source.path:
+            state = read_source(source.path, max_side)
+    except (LoadError, ImageLoadError, KeyError, ValueError) as exc:
+        reason = exc.args[0] if isinstance(exc, KeyError) else str(exc)
+        session.message.emit(f"Could not open the workspace's input: {reason}. The current "
+                             "input is kept.", "error")
+    pipeline = workspace.pipeline
+    if state.raw is not None:
+        pipeline = set_raw_channels(pipeline, state.raw.channels)
+    elif pipeline.input_mode == "raw":
+        pipeline = set_input_mode(pipeline, image_input_mode(pipeline))
+    session.reset(with_layer(pipeline), state)
     if source.kind == "video" and source.path:
-        window.live.open_video(source.path)
-        return SourceSpec("video", path=str(Path(source.path)))
-    width, height = source.size or (DEFAULT_RESOLUTION if source.kind == "camera"
-                                    else SYNTHETIC_SIZE)
-    if source.kind == "camera" and source.camera_index is not None:
-        window.live.open_camera(source.camera_index, (width, height))
-        return SourceSpec("camera", camera_index=source.camera_index, size=(width, height))
-    window.live.open_synthetic((width, height))
-    return SourceSpec("synthetic", size=(width, height))
+        live.open_video(source.path)
+        opening = SourceSpec("video", path=str(Path(source.path)))
+    elif source.kind in ("camera", "synthetic"):
+        width, height = source.size or (DEFAULT_RESOLUTION if source.kind == "camera"
+                                        else SYNTHETIC_SIZE)
+        if source.kind == "camera" and source.camera_index is not None:
+            live.open_camera(source.camera_index, (width, height))
+            opening = SourceSpec("camera", camera_index=source.camera_index,
+                                 size=(width, height))
+        else:
+            live.open_synthetic((width, height))
+            opening = SourceSpec("synthetic", size=(width, height))
+    return opening

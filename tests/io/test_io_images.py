@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from workbench.core import image_to_chw
-from workbench.gui.image_loading import ImageLoadError, limit_size, limited_size, load_image
+from workbench.io.images import ImageLoadError, limit_size, limited_size, load_image
 
 
 @pytest.mark.parametrize(("name", "pixels"), [

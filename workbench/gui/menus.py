@@ -1,0 +1,253 @@
+"""The window's menu bar: every command in one place, built from the panels' own actions.
+
+Commands live with what they act on (the bank's, the live panel's, the file controllers');
+this module only creates the few that belong to no panel (undo, view options, help) and
+orders everything into menus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow
+
+from workbench.gui.color_scaling import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOptions
+from workbench.gui.filter_bank import FilterBankPanel
+from workbench.gui.kernel_editor import KernelEditor
+from workbench.gui.live_panel import LivePanel
+from workbench.gui.map_views import MapViewsPanel
+from workbench.gui.raw_data_actions import RawDataActions
+from workbench.gui.settings import WorkbenchSettings
+from workbench.gui.window_files import WindowFiles
+from workbench.resources import sample_images
+from workbench.session import Session
+
+
+class MenuHost(Protocol):
+    """What the menus are built from: a main window with its panels and controllers."""
+
+    session: Session
+    settings: WorkbenchSettings
+    bank: FilterBankPanel
+    editor: KernelEditor
+    views: MapViewsPanel
+    live_panel: LivePanel
+    files: WindowFiles
+    raw_data: RawDataActions
+
+    def open_image(self, path: str | Path) -> bool: ...  # noqa: D102
+    def open_image_dialog(self) -> None: ...  # noqa: D102
+    def show_shortcuts(self) -> None: ...  # noqa: D102
+    def show_about(self) -> None: ...  # noqa: D102
+
+
+def make_action(parent: QMainWindow, text: str, slot: Callable[[], object],
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                tip: str = "", extra: tuple[str, ...] = ()) -> QAction:
+    """Create an action with its shortcuts and tips.
+
+    Parameters
+    ----------
+    parent : QMainWindow
+        Owner (window-wide shortcuts).
+    text : str
+        Menu text with its ``&`` mnemonic.
+    slot : callable
+        Called when triggered.
+    shortcut : QKeySequence, StandardKey or str, optional
+        Main key.
+    tip : str, optional
+        Status and tool tip.
+    extra : tuple of str, optional
+        More keys for the same command.
+
+    Returns
+    -------
+    QAction
+        The action.
+    """
+    action = QAction(text, parent)
+    if shortcut is not None:
+        keys = [QKeySequence(shortcut), *(QKeySequence(k) for k in extra)]
+        # A standard key can equal an extra one (Quit is Ctrl+Q on Linux, empty on
+        # Windows); the same sequence twice would make the shortcut ambiguous.
+        unique = {k.toString(): k for k in keys if not k.isEmpty()}
+        action.setShortcuts(list(unique.values()))
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    action.triggered.connect(lambda _=False: slot())
+    return action
+
+
+class WindowMenus:
+    """The menu bar of one window, and the actions other parts enable or check.
+
+    Parameters
+    ----------
+    window : QMainWindow
+        The window (a :class:`MenuHost`): its menu bar is filled.
+    """
+
+    def __init__(self, window: QMainWindow) -> None:
+        host: MenuHost = window  # type: ignore[assignment]
+        self._window, self._host = window, host
+        session = host.session
+        menus = window.menuBar()
+        file_menu = menus.addMenu("&File")
+        self.open_action = make_action(window, "&Open image…", host.open_image_dialog,
+                                       QKeySequence.StandardKey.Open,
+                                       "Open an image file (8/16-bit, gray, RGB or RGBA)")
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(host.raw_data.open_action)
+        file_menu.addAction(host.raw_data.edit_action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self.fill_recent_images)
+        self.fill_recent_images()
+        file_menu.addAction(host.live_panel.open_video_action)
+        workspace, bank_io = host.files.workspace, host.files.bank_io
+        file_menu.addSeparator()
+        file_menu.addAction(workspace.open_action)
+        file_menu.addMenu(workspace.recent_menu)
+        file_menu.addAction(workspace.save_action)
+        file_menu.addAction(workspace.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(bank_io.load_bank_action)
+        file_menu.addAction(bank_io.save_bank_action)
+        file_menu.addAction(bank_io.import_npy_action)
+        file_menu.addMenu(bank_io.export_npy_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(host.files.exporter.action)
+        file_menu.addAction(host.live_panel.record_action)
+        file_menu.addSeparator()
+        self.quit_action = make_action(window, "&Quit", window.close,
+                                       QKeySequence.StandardKey.Quit,
+                                       "Close the window (the session is remembered)",
+                                       extra=("Ctrl+Q",))
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = menus.addMenu("&Edit")
+        self.undo_action = make_action(window, "&Undo", session.undo,
+                                       QKeySequence.StandardKey.Undo,
+                                       "Undo the last change to the input, filters or "
+                                       "parameters")
+        self.redo_action = make_action(window, "&Redo", session.redo, "Ctrl+Shift+Z",
+                                       "Redo the change undone last", extra=("Ctrl+Y",))
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        for action in bank_io.copy_actions.values():
+            edit_menu.addAction(action)
+
+        filter_menu = menus.addMenu("F&ilters")
+        bank = host.bank
+        for action in (bank.add_action, bank.duplicate_action, bank.rename_action,
+                       bank.delete_action):
+            filter_menu.addAction(action)
+        filter_menu.addMenu(bank.preset_menu)
+        filter_menu.addSeparator()
+        filter_menu.addAction(bank.up_action)
+        filter_menu.addAction(bank.down_action)
+        filter_menu.addSeparator()
+        filter_menu.addActions(list(bank_io.kernel_actions))
+        bank_io.install_kernel_menu(host.editor.grid)
+
+        samples_menu = menus.addMenu("&Samples")
+        samples_menu.setToolTipsVisible(True)
+        for sample in sample_images():
+            action = samples_menu.addAction(sample.title)
+            action.setToolTip(sample.description)
+            action.setStatusTip(sample.description)
+            action.triggered.connect(lambda _=False, key=sample.key: session.open_sample(key))
+        samples_menu.addSeparator()
+        samples_menu.addMenu(host.raw_data.examples_menu)
+        samples_menu.addAction(host.raw_data.leave_tutorial_action)
+
+        sources_menu = menus.addMenu("S&ources")
+        panel = host.live_panel
+        for name in ("still", "camera", "video", "synthetic"):
+            sources_menu.addAction(panel.actions_by_name[name])
+        sources_menu.addSeparator()
+        for name in ("play", "step", "freeze", "stop"):
+            sources_menu.addAction(panel.actions_by_name[name])
+
+        view_menu = menus.addMenu("&View")
+        views = host.views
+        cmap_menu = view_menu.addMenu("Colormap")
+        self.colormap_actions: dict[str, QAction] = {}
+        for key, title in COLORMAPS.items():
+            self.colormap_actions[key] = make_action(
+                window, title, lambda key=key: views.set_options(
+                    ViewOptions(key, views.options.mode, views.options.shared)),
+                tip=f"Colour the feature maps with the {title} colormap")
+        mode_menu = view_menu.addMenu("Scale")
+        self.scale_actions: dict[str, QAction] = {}
+        for key, title in COLOR_MODES.items():
+            self.scale_actions[key] = make_action(
+                window, title, lambda key=key: views.set_options(
+                    ViewOptions(views.options.colormap, key, views.options.shared)),
+                tip=COLOR_MODE_TIPS[key])
+        for menu, actions in ((cmap_menu, self.colormap_actions),
+                              (mode_menu, self.scale_actions)):
+            group = QActionGroup(window)
+            for action in actions.values():
+                action.setCheckable(True)
+                group.addAction(action)
+                menu.addAction(action)
+        self.check_view_actions(views.options)
+        view_menu.addAction(make_action(window, "Reset zoom", views.reset_zoom, "Ctrl+0",
+                                        "Show every image whole"))
+
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(make_action(window, "Keyboard shortcuts", host.show_shortcuts,
+                                        "F1", "List the keyboard shortcuts"))
+        help_menu.addAction(make_action(window, "About Conv Workbench", host.show_about,
+                                        tip="Version, purpose and libraries"))
+
+    def fill_recent_images(self) -> None:
+        """List the recent image files in the Open recent menu."""
+        settings = self._host.settings
+        self.recent_menu.clear()
+        for path in settings.recent_files:
+            self.recent_menu.addAction(
+                Path(path).name, lambda p=path: self._host.open_image(p)).setStatusTip(path)
+        if settings.recent_files:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self._clear_recent)
+        self.recent_menu.setEnabled(bool(settings.recent_files))
+
+    def _clear_recent(self) -> None:
+        self._host.settings.recent_files = []
+        self.fill_recent_images()
+
+    def check_view_actions(self, options: ViewOptions) -> None:
+        """Tick the colormap and scale actions of ``options``.
+
+        Parameters
+        ----------
+        options : ViewOptions
+            The options shown.
+        """
+        for actions, key in ((self.colormap_actions, options.colormap),
+                             (self.scale_actions, options.mode)):
+            if key in actions:
+                actions[key].setChecked(True)
+
+
+def build_menus(window: QMainWindow) -> WindowMenus:
+    """Fill the menu bar of ``window`` (a :class:`MenuHost`).
+
+    Parameters
+    ----------
+    window : QMainWindow
+        The window; its panels and controllers exist.
+
+    Returns
+    -------
+    WindowMenus
+        The menus and the actions others update.
+    """
+    return WindowMenus(window)
