@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import PADDING_MODES, Pipeline, Pool, layer_geometry
-from workbench.gui.image_loading import DEFAULT_MAX_SIDE
 from workbench.gui.pipeline_edits import (
     allowed_groups,
     replace_layer,
@@ -41,6 +40,7 @@ from workbench.gui.titles import (
     PADDING_TITLES,
     POOL_TITLES,
 )
+from workbench.io.images import DEFAULT_MAX_SIDE
 
 ERROR_COLOR = "#c62828"
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from workbench.core import image_to_chw
-from workbench.gui.image_loading import ImageLoadError, limit_size, limited_size, load_image
+from workbench.io.images import ImageLoadError, limit_size, limited_size, load_image
 
 
 @pytest.mark.parametrize(("name", "pixels"), [
@@ -20,7 +20,8 @@ def test_bit_depths_and_channels_load(tmp_path, name, pixels):
     assert cv2.imwrite(str(path), bgr)
     loaded = load_image(path)
     assert loaded.pixels.dtype == pixels.dtype
-    np.testing.assert_array_equal(loaded.pixels, pixels)  # channels back in RGB(A) order
+    expected = pixels[:, :, :3] if pixels.ndim == 3 else pixels  # alpha dropped
+    np.testing.assert_array_equal(loaded.pixels, expected)  # channels back in RGB order
     chw = image_to_chw(loaded.pixels, "rgb")
     assert chw.shape == (3, 3, 4) and chw.dtype == np.float32
     assert 0.0 <= chw.min() and chw.max() <= 1.0
