@@ -53,7 +53,7 @@ class ImageLoadError(LoadError):
 
 
 def declared_size(data: bytes | bytearray | memoryview | np.ndarray) -> tuple[int, int] | None:
-    """Read ``(H, W)`` from a PNG, JPEG or BMP header without decoding the pixels.
+    r"""Read ``(H, W)`` from a PNG, JPEG or BMP header without decoding the pixels.
 
     Parameters
     ----------
@@ -69,8 +69,8 @@ def declared_size(data: bytes | bytearray | memoryview | np.ndarray) -> tuple[in
 
     Examples
     --------
-    >>> header = b"\\x89PNG\\r\\n\\x1a\\n" + b"\\x00\\x00\\x00\\rIHDR" + bytes([0, 0, 1, 0, 0, 0, 0, 2])
-    >>> declared_size(header)
+    >>> ihdr = (256).to_bytes(4, "big") + (2).to_bytes(4, "big")
+    >>> declared_size(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + ihdr)
     (2, 256)
     """
     buf = memoryview(data).cast("B")
