@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 
@@ -60,6 +61,33 @@ def test_open_16_bit_rgba_and_recent_files(open_window, tmp_path, settle):
     assert [a.text() for a in window.menus.recent_menu.actions()][:2] == ["alpha.png", "deep.png"]
     window.menus.recent_menu.actions()[1].trigger()
     assert window.session.input.source == str(deep)
+
+
+@pytest.mark.parametrize(("mode", "pixels"), [
+    ("gray", np.random.default_rng(1).integers(0, 65536, (40, 64, 3), dtype=np.uint16)),
+    ("rgb", np.random.default_rng(2).integers(0, 65536, (40, 64, 4), dtype=np.uint16)),
+])
+def test_the_window_computes_what_apply_exports(open_window, tmp_path, settle, mode, pixels):
+    from workbench.io.bank import save_bank
+    from workbench.io.batch import main as apply_main
+    from workbench.io.maps import STAGES, ExportOptions, load_maps_npz, select_maps
+
+    window = open_window(pipeline=default_pipeline(mode))
+    path = write_image(tmp_path / "deep.png", pixels)
+    assert window.open_image(path)
+    window.set_max_side(24)
+    outcome = settle(window)
+    assert outcome.result.input.shape[1:] == (15, 24)
+    bank = save_bank(tmp_path / "bank.json", window.model.pipeline)
+    out = tmp_path / "out"
+    assert apply_main([str(path), "--bank", str(bank), "--max-side", "24", "--out", str(out),
+                       "--format", "npz"]) == 0
+    archive = load_maps_npz(out / "deep_maps.npz")
+    shown = select_maps(outcome.result, window.model.pipeline, ExportOptions(out, ("npz",),
+                                                                             STAGES))
+    assert sorted(archive.maps) == sorted(item.key for item in shown)
+    for item in shown:
+        assert np.array_equal(archive.maps[item.key], item.array), item.key
 
 
 def test_drop_a_file_onto_the_window(open_window, tmp_path):

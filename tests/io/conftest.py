@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from workbench.core import Filter, Layer, Pipeline, Pool, image_to_chw, preset_filter, run_pipeline
+from workbench.io.images import limit_size, read_image
 from workbench.resources import sample_path
-from workbench.sources import load_image
 
 
 def _listing(folder: Path) -> dict[str, bytes]:
@@ -27,10 +27,7 @@ def listing() -> Callable[[Path], dict[str, bytes]]:
 @pytest.fixture
 def camera_chw() -> np.ndarray:
     """The camera sample shrunk to 64x64, gray, as the window feeds it."""
-    import cv2
-
-    rgb = cv2.resize(load_image(sample_path("camera")), (64, 64), interpolation=cv2.INTER_AREA)
-    return image_to_chw(rgb, "gray")
+    return image_to_chw(limit_size(read_image(sample_path("camera")), 64), "gray")
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 from workbench.core import Pool, default_pipeline, image_to_chw, preset_filter, run_pipeline
 from workbench.io.bank import save_bank
 from workbench.io.batch import UsageError, main, parse_pool
-from workbench.io.inputs import discover_inputs, fit_max_side
+from workbench.io.images import limit_size, read_image
+from workbench.io.inputs import discover_inputs
 from workbench.io.maps import load_maps_npz
 from workbench.resources import sample_path
-from workbench.sources import load_image
 
 PROGRESS = re.compile(
     r"^\[\s*\d+/\d+\] \S.* \.\.\. (ok(, \d+ frames)? \(\d+(\.\d)? m?s\)|FAILED: .+)$")
@@ -66,7 +66,7 @@ def test_folder_run_matches_the_core_and_reports_progress(inputs: Path, tmp_path
     archive = load_maps_npz(out / "line_maps.npz")
     layer = archive.pipeline.layers[0]
     assert layer.activation == "relu" and layer.pool == Pool("max", 2)
-    result = run_pipeline(image_to_chw(load_image(inputs / "line.png"), "gray"),
+    result = run_pipeline(image_to_chw(read_image(inputs / "line.png"), "gray"),
                           archive.pipeline)
     assert archive.maps["input"].tobytes() == result.input.tobytes()
     assert archive.maps["L1_Sobel_x_pooled"].tobytes() == result.layers[0].pooled[0].tobytes()
@@ -135,8 +135,8 @@ def test_bank_file_and_max_side(inputs: Path, tmp_path: Path, capsys) -> None:
     assert code == 0
     archive = load_maps_npz(out / "board_maps.npz")
     assert archive.pipeline == default_pipeline("rgb")
-    rgb = load_image(inputs / "sub" / "board.png")
-    expected = image_to_chw(fit_max_side(rgb, 40), "rgb")
+    pixels = read_image(inputs / "sub" / "board.png")
+    expected = image_to_chw(limit_size(pixels, 40), "rgb")
     assert max(archive.maps["input"].shape) == 40 and archive.maps["input"].shape[0] == 3
     assert archive.maps["input"].tobytes() == expected.tobytes()
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from workbench.sources import Size, SourceError, StillImageSource, load_image
+from workbench.sources import Size, SourceError, StillImageSource
 
 
 def test_array_source_delivers_once_by_default() -> None:
@@ -41,12 +41,14 @@ def test_file_source_converts_16_bit_gray(tmp_path: Path) -> None:
     assert "deep.png" in source.description
 
 
-def test_load_image_swaps_bgr_and_drops_alpha(tmp_path: Path) -> None:
+def test_file_source_swaps_bgr_and_drops_alpha(tmp_path: Path) -> None:
     path = tmp_path / "rgba.png"
     bgra = np.zeros((3, 3, 4), np.uint8)
     bgra[...] = (255, 0, 0, 128)  # blue, half transparent
     assert cv2.imwrite(str(path), bgra)
-    assert load_image(path)[1, 1].tolist() == [0, 0, 255]
+    with StillImageSource(path) as source:
+        frame = source.read()
+    assert frame is not None and frame.image[1, 1].tolist() == [0, 0, 255]
 
 
 @pytest.mark.parametrize("content", [None, b"", b"not an image at all"])

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
-import numpy.typing as npt
 
 from workbench.core import (
     ACTIVATIONS,
@@ -36,11 +35,12 @@ from workbench.io.bank import load_bank
 from workbench.io.colormaps import COLORMAPS
 from workbench.io.display import SCALE_MODES, DisplayStyle
 from workbench.io.errors import LoadError
-from workbench.io.inputs import InputItem, discover_inputs, fit_max_side, video_frames
+from workbench.io.images import limit_size, load_image
+from workbench.io.inputs import InputItem, discover_inputs, video_frames
 from workbench.io.maps import FORMATS, STAGES, ExportOptions, export_maps
 from workbench.io.naming import DEFAULT_PATTERN, check_pattern
 from workbench.io.workspace import WORKSPACE_FORMAT, load_workspace
-from workbench.sources import SourceError, load_image
+from workbench.sources import SourceError
 
 PROG = "conv-workbench apply"
 
@@ -361,9 +361,9 @@ class ItemReport:
     message: str = ""
 
 
-def _process_image(rgb: npt.NDArray[np.uint8], source: str, pipeline: Pipeline,
+def _process_image(pixels: np.ndarray, source: str, pipeline: Pipeline,
                    options: ExportOptions) -> int:
-    chw = image_to_chw(rgb, "rgb" if pipeline.input_mode == "rgb" else "gray")
+    chw = image_to_chw(pixels, "rgb" if pipeline.input_mode == "rgb" else "gray")
     result = run_pipeline(chw, pipeline)
     return len(export_maps(result, pipeline, source, options))
 
@@ -400,12 +400,12 @@ def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
         if item.error is not None:
             raise ValueError(item.error)
         if item.kind == "image":
-            rgb = fit_max_side(load_image(item.path), max_side)
-            files = _process_image(rgb, item.source, pipeline, options)
+            pixels = load_image(item.path).limited(max_side)
+            files = _process_image(pixels, item.source, pipeline, options)
             frames = 1
         else:
             for frame, rgb in video_frames(item.path, every):
-                files += _process_image(fit_max_side(rgb, max_side),
+                files += _process_image(limit_size(rgb, max_side),
                                         f"{item.source}_f{frame:06d}", pipeline, options)
                 frames += 1
                 frame = None

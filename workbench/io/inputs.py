@@ -1,7 +1,8 @@
 """Batch inputs: finding images and videos in paths and folders, and naming them.
 
-Images and videos are decoded through :mod:`workbench.sources`, so the batch feeds the core
-the same RGB pixels the window shows for the same file.
+Images are read by :mod:`workbench.io.images` and videos decoded through
+:mod:`workbench.sources`, as the window does, so the batch feeds the core the same pixels
+the window computes on for the same file.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
+from workbench.io.images import IMAGE_SUFFIXES
 from workbench.io.naming import sanitize_name
 from workbench.sources import VideoFileSource
-
-IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-"""Files taken from folders and treated as images (case-insensitive)."""
 
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg",
                                      ".mpeg", ".wmv")
@@ -44,7 +42,7 @@ class InputItem:
 
 def _kind(path: Path) -> str | None:
     suffix = path.suffix.lower()
-    if suffix in IMAGE_EXTENSIONS:
+    if suffix in IMAGE_SUFFIXES:
         return "image"
     if suffix in VIDEO_EXTENSIONS:
         return "video"
@@ -58,7 +56,7 @@ def _folder_images(folder: Path, recursive: bool) -> list[Path]:
         dirs.sort()
         for name in sorted(files):
             path = Path(root, name)
-            if path.suffix.lower() in IMAGE_EXTENSIONS and path.is_file():
+            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
                 found.append(path)
     return found
 
@@ -105,7 +103,7 @@ def discover_inputs(paths: Sequence[str | os.PathLike[str]], *, recursive: bool 
             if not images:
                 where = "in it or its subfolders" if recursive else "in it"
                 found.append((path, "folder", str(given), None,
-                              f"no images ({', '.join(IMAGE_EXTENSIONS)}) {where}"))
+                              f"no images ({', '.join(IMAGE_SUFFIXES)}) {where}"))
             for image in images:
                 found.append((image, "image", str(image.relative_to(path)), path, None))
         elif not path.exists():
@@ -113,7 +111,7 @@ def discover_inputs(paths: Sequence[str | os.PathLike[str]], *, recursive: bool 
         else:
             kind = _kind(path)
             error = None if kind else (
-                "not an image or video file; images: " + " ".join(IMAGE_EXTENSIONS)
+                "not an image or video file; images: " + " ".join(IMAGE_SUFFIXES)
                 + "; videos: " + " ".join(VIDEO_EXTENSIONS))
             found.append((path, kind or "unsupported", str(given), None, error))
     unique: list[tuple[Path, str, str, Path | None, str | None]] = []
@@ -141,34 +139,6 @@ def discover_inputs(paths: Sequence[str | os.PathLike[str]], *, recursive: bool 
         used.add(candidate.casefold())
         items.append(InputItem(path, kind, label, candidate, error))
     return items
-
-
-def fit_max_side(image: npt.NDArray[np.uint8], max_side: int | None) -> npt.NDArray[np.uint8]:
-    """Shrink an image so its longer side is at most ``max_side`` (area averaging).
-
-    Parameters
-    ----------
-    image : numpy.ndarray
-        ``(H, W)`` or ``(H, W, C)``.
-    max_side : int or None
-        The limit; ``None`` or a larger image side leaves the image unchanged (never enlarged).
-
-    Returns
-    -------
-    numpy.ndarray
-        The image or a shrunk copy; the aspect ratio is kept (sides rounded, at least 1).
-
-    Examples
-    --------
-    >>> fit_max_side(np.zeros((100, 50, 3), np.uint8), 40).shape
-    (40, 20, 3)
-    """
-    h, w = image.shape[:2]
-    if max_side is None or max(h, w) <= max_side:
-        return image
-    scale = max_side / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 def video_frames(path: Path, every: int = 1) -> Iterator[tuple[int, npt.NDArray[np.uint8]]]:

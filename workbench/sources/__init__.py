@@ -19,7 +19,7 @@ from workbench.sources.capture import CaptureState, CaptureStats, CaptureThread
 from workbench.sources.errors import RecorderError, SourceError, SourceStalledError
 from workbench.sources.frame import Frame, Size, as_rgb8
 from workbench.sources.recorder import VideoRecorder
-from workbench.sources.still import StillImageSource, load_image
+from workbench.sources.still import StillImageSource
 from workbench.sources.synthetic import SyntheticSource, synthetic_frame
 from workbench.sources.video_file import VideoFileSource
 
@@ -45,7 +45,6 @@ __all__ = [
     "as_rgb8",
     "camera_name",
     "list_cameras",
-    "load_image",
     "probe_resolutions",
     "synthetic_frame",
 ]

@@ -1,4 +1,8 @@
-"""A still image behind the frame-source interface."""
+"""A still image behind the frame-source interface.
+
+Files are read by :func:`workbench.io.images.read_image`, as the window and ``apply`` read
+them, then converted to the frames' RGB ``uint8`` (:func:`~workbench.sources.frame.as_rgb8`).
+"""
 
 from __future__ import annotations
 
@@ -7,46 +11,12 @@ import os
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
+from workbench.io.images import ImageLoadError, read_image
 from workbench.sources.base import FrameSource
 from workbench.sources.errors import SourceError
 from workbench.sources.frame import ChannelOrder, Frame, Size, as_rgb8
-
-
-def load_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file as RGB ``uint8`` (see :func:`~workbench.sources.frame.as_rgb8`).
-
-    Gray, 16-bit and RGBA files are converted; EXIF orientation is not applied.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Any format OpenCV's ``imdecode`` reads (PNG, JPEG, TIFF, BMP, ...).
-
-    Returns
-    -------
-    numpy.ndarray
-        RGB ``uint8`` image, shape ``(H, W, 3)``.
-
-    Raises
-    ------
-    SourceError
-        If the file is missing or cannot be decoded; the message names the file.
-    """
-    path = Path(path)
-    try:
-        data = np.fromfile(path, dtype=np.uint8)  # imread cannot open non-ASCII paths on Windows
-    except OSError as exc:
-        raise SourceError(f"Image file '{path}' could not be read: {exc.strerror or exc}") from exc
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if image is None:
-        raise SourceError(f"Image file '{path}' could not be decoded: not an image OpenCV reads")
-    try:
-        return as_rgb8(image, channel_order="bgr")
-    except ValueError as exc:
-        raise SourceError(f"Image file '{path}' has an unsupported pixel format: {exc}") from exc
 
 
 class StillImageSource(FrameSource):
@@ -59,7 +29,8 @@ class StillImageSource(FrameSource):
     Parameters
     ----------
     image : numpy.ndarray or str or os.PathLike
-        An array (copied and converted with :func:`as_rgb8`) or an image file.
+        An array (copied and converted with :func:`as_rgb8`) or an image file, read when
+        the source is opened.
     repeat : bool, optional
         Deliver the image endlessly instead of once.
     fps : float, optional
@@ -143,7 +114,11 @@ class StillImageSource(FrameSource):
             If the file cannot be read or decoded.
         """
         if self._image is None and self._path is not None:
-            image = load_image(self._path)
+            try:
+                pixels = read_image(self._path)
+            except ImageLoadError as exc:
+                raise SourceError(f"Image file could not be opened: {exc}") from exc
+            image = as_rgb8(pixels)  # pixels are fresh: no copy needed when already RGB8
             image.flags.writeable = False
             self._image = image
         self._open = True
