@@ -8,13 +8,13 @@ import pytest
 import tifffile
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QProgressDialog
+from workbench.gui.display_style import display_style
 
 from workbench.core import Filter, Layer, Pipeline, Pool, default_pipeline, run_pipeline
 from workbench.gui import file_prompts
-from workbench.gui.color_scaling import ViewOptions
-from workbench.gui.display_style import display_style
 from workbench.gui.export_dialog import ExportChoices, ExportMapsDialog
 from workbench.io import DisplayStyle, load_maps_npz, plan_export, render
+from workbench.render import ViewOptions
 
 
 def signed_pipeline(activation="relu"):

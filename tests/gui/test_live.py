@@ -15,7 +15,6 @@ import pytest
 
 from workbench.core import Filter, Layer, Pipeline, Pool, image_to_chw, run_pipeline
 from workbench.gui import compute_worker, file_prompts
-from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.compute_worker import ComputeController
 from workbench.gui.live_controller import LiveController, LiveState, LiveStats, map_style
 from workbench.gui.live_panel import CAMERA, STILL, SYNTHETIC, VIDEO, LivePanel, format_time
@@ -26,6 +25,7 @@ from workbench.gui.live_recording import (
     compose_frame,
     input_rgb,
 )
+from workbench.render import ViewOptions
 from workbench.sources import Frame, FrameSource, Size
 
 TIMEOUT = 20_000

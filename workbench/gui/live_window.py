@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMenu
 
-from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.compute_worker import ComputeOutcome
 from workbench.gui.live_controller import LiveController
 from workbench.gui.live_panel import LivePanel
+from workbench.render import ViewOptions
 from workbench.sources import Frame, FrameSource
 
 if TYPE_CHECKING:

@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
 
 from workbench import __version__
 from workbench.core import Filter, Pipeline, image_to_chw
-from workbench.gui.color_scaling import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.gui.compute_worker import ComputeController, ComputeOutcome
 from workbench.gui.filter_bank import FilterBankPanel
 from workbench.gui.image_loading import IMAGE_SUFFIXES, ImageLoadError, LoadedImage, load_image
@@ -70,6 +69,7 @@ from workbench.gui.settings import (
 from workbench.gui.window_files import attach as attach_files
 from workbench.gui.workspace_state import raw_spec, restore_raw
 from workbench.io.data_input import RawData
+from workbench.render import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.resources import icon_path, sample_images, sample_path
 
 LAYER = 0  # the window edits and shows the first layer

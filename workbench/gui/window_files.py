@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from workbench.core import Pipeline
 from workbench.gui.bank_io_actions import BankHost, BankIoActions
-from workbench.gui.display_style import display_style
 from workbench.gui.export_dialog import ExportSnapshot, MapsExporter
 from workbench.gui.pipeline_edits import with_layer
 from workbench.gui.settings import SAMPLE_PREFIX
 from workbench.gui.workspace_controller import WorkspaceController
 from workbench.gui.workspace_state import apply_workspace, window_workspace
+from workbench.render import shared_levels
 
 if TYPE_CHECKING:
     from workbench.gui.main_window import MainWindow
@@ -76,7 +76,7 @@ def export_snapshot(window: MainWindow, layer: int) -> ExportSnapshot | str:
     # The input's name: the image file's, or the stream's ("clip.mp4", "Camera 0").
     name = window.loaded.path.stem if window.loaded is not None else ""
     return ExportSnapshot(result, pipeline, name or source_name(window.image_source),
-                          display_style(window.views.options, maps))
+                          window.views.options, shared_levels(maps, window.views.options))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.core import Pipeline
-from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.live_controller import SYNTHETIC_SIZE
 from workbench.gui.pipeline_edits import set_raw_channels, with_layer
 from workbench.gui.settings import MAX_SIDE_RANGE, SAMPLE_PREFIX
@@ -26,6 +25,7 @@ from workbench.io.data_input import (
 )
 from workbench.io.errors import LoadError
 from workbench.io.workspace import SourceSpec, Workspace
+from workbench.render import ViewOptions
 from workbench.sources import (
     DEFAULT_RESOLUTION,
     CameraSource,

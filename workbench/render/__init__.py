@@ -20,6 +20,7 @@ from workbench.render.image import (
     to_indices,
 )
 from workbench.render.levels import (
+    Levels,
     display_data,
     effective_colormap,
     input_levels,
@@ -41,7 +42,7 @@ from workbench.render.readout import format_value
 __all__ = [
     "COLORMAPS", "COLOR_MODES", "COLOR_MODE_TIPS", "DEFAULT_DIVERGING", "DIVERGING_COLORMAPS",
     "LOOKUP_TABLES", "RED_BLUE_STOPS",
-    "MapLook", "Tile", "ViewOptions",
+    "Levels", "MapLook", "Tile", "ViewOptions",
     "apply_colormap", "ascii_title", "build_montage", "colorbar_image", "describe_view",
     "display_data", "effective_colormap", "format_value", "input_levels", "input_look",
     "input_view", "levels_for", "lookup_table", "map_look", "render_input", "render_map",
