@@ -11,10 +11,9 @@ from PySide6.QtWidgets import QProgressDialog
 
 from workbench.core import Filter, Layer, Pipeline, Pool, default_pipeline, run_pipeline
 from workbench.gui import file_prompts
-from workbench.gui.color_scaling import ViewOptions
-from workbench.gui.display_style import display_style
 from workbench.gui.export_dialog import ExportChoices, ExportMapsDialog
-from workbench.io import DisplayStyle, load_maps_npz, plan_export, render
+from workbench.io import load_maps_npz, plan_export
+from workbench.render import ViewOptions, describe_view, map_look, render_map
 
 
 def signed_pipeline(activation="relu"):
@@ -35,7 +34,7 @@ def small_result():
 
 
 def make_dialog(qtbot, result, pipeline, tmp_path, **choices):
-    dialog = ExportMapsDialog(result, pipeline, "cat", DisplayStyle(),
+    dialog = ExportMapsDialog(result, pipeline, "cat", ViewOptions(),
                               ExportChoices(folder=str(tmp_path / "out"), **choices))
     qtbot.addWidget(dialog)
     return dialog
@@ -45,18 +44,12 @@ def preview_names(dialog):
     return [dialog.preview_list.item(i).text() for i in range(dialog.preview_list.count())]
 
 
-def test_display_style_follows_the_window_options():
-    signed = [np.array([[-3.0, 1.0]], np.float32), np.array([[0.0, 2.0]], np.float32)]
-    assert display_style(ViewOptions("viridis", "minmax", False), signed) == \
-        DisplayStyle("minmax", "viridis")
+def test_the_style_line_says_how_maps_are_coloured():
+    assert describe_view(ViewOptions("viridis", "minmax")) == "viridis · min-max · scale per map"
+    assert describe_view(ViewOptions("red_blue", "abs", True), (0.0, 3.0)) == \
+        "red_blue · absolute value · shared scale 0 … 3"
     # Symmetric with a sequential colormap: signed maps are drawn diverging, as the window.
-    assert display_style(ViewOptions("viridis", "symmetric", False), signed) == \
-        DisplayStyle("symmetric", "diverging")
-    assert display_style(ViewOptions("red_blue", "abs", True), signed) == \
-        DisplayStyle("abs", "diverging", (0.0, 3.0))
-    unsigned = [np.array([[0.5, 2.0]], np.float32)]
-    assert display_style(ViewOptions("inferno", "symmetric", True), unsigned) == \
-        DisplayStyle("symmetric", "inferno", (-2.0, 2.0))
+    assert "(signed maps diverging)" in describe_view(ViewOptions("inferno", "symmetric"))
 
 
 def test_preview_lists_the_planned_names(qtbot, tmp_path, small_result):
@@ -122,8 +115,10 @@ def test_export_from_the_window_is_bit_exact(open_window, tmp_path, settle):
     result = outcome.result
     dialog = export_dialog_of(window)
     assert dialog.source == "camera"
-    assert dialog.map_style == DisplayStyle("symmetric", "diverging", dialog.map_style.levels)
-    assert "diverging · symmetric around 0 · shared scale" in dialog.style_label.text()
+    assert dialog.map_view == ViewOptions("viridis", "symmetric", True)
+    assert dialog.map_levels == window.views.cells[next(iter(window.views.cells))].levels
+    assert "viridis · symmetric around 0 (signed maps diverging) · shared scale" in \
+        dialog.style_label.text()
     dialog.folder_edit.setText(str(tmp_path / "maps"))
     dialog.set_stages(("input", "conv", "activated", "pooled"))
     dialog.set_formats(("png", "tiff", "npy", "npz", "png16", "montage"))
@@ -145,7 +140,8 @@ def test_export_from_the_window_is_bit_exact(open_window, tmp_path, settle):
             pixels = np.frombuffer(png.constBits(), np.uint8).reshape(
                 png.height(), png.bytesPerLine())[:, :png.width() * 3]
             np.testing.assert_array_equal(pixels.reshape(png.height(), png.width(), 3),
-                                          render(expected, dialog.map_style))
+                                          render_map(expected, map_look(
+                                              expected, dialog.map_view, dialog.map_levels)))
     assert np.load(folder / "camera_L0_gray_input.npy").tobytes() == result.input.tobytes()
     archive = load_maps_npz(folder / "camera_maps.npz")
     assert archive.pipeline == window.session.pipeline

@@ -15,7 +15,6 @@ import pytest
 
 from workbench.core import Filter, Layer, Pipeline, Pool, image_to_chw, run_pipeline
 from workbench.gui import compute_worker, file_prompts
-from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.compute_worker import ComputeController
 from workbench.gui.live_controller import LiveController, LiveState, LiveStats, map_style
 from workbench.gui.live_panel import CAMERA, STILL, SYNTHETIC, VIDEO, LivePanel, format_time
@@ -26,6 +25,7 @@ from workbench.gui.live_recording import (
     compose_frame,
     input_rgb,
 )
+from workbench.render import MapLook, ViewOptions, lookup_table, render_map
 from workbench.sources import Frame, FrameSource, Size
 
 TIMEOUT = 20_000
@@ -496,7 +496,7 @@ def test_recorded_maps_use_the_window_colours():
     assert rgb[0, 1, 0] == 64  # floor(1 * 256 / 4), pyqtgraph's lookup
     signed = map_style(ViewOptions("gray", "symmetric"))
     diverging = colour_map(values - 2, signed)
-    assert diverging[1, 0].tolist() == signed.luts["CET-D1"][128].tolist()  # zero: middle
+    assert diverging[1, 0].tolist() == lookup_table("CET-D1")[128].tolist()  # zero: middle
 
 
 def test_montage_lays_out_the_input_and_every_map():
@@ -814,19 +814,20 @@ def test_large_maps_are_decimated_for_drawing_only(qtbot):
     cell.resize(260, 200)
     cell.show()
     values = np.arange(720 * 1280, dtype=np.float32).reshape(720, 1280)
-    cell.show_map(values, values, (0.0, float(values.max())), "gray")
+    look = MapLook("minmax", (0.0, float(values.max())), "gray")
+    cell.show_map(values, look)
     cell.view.autoRange(padding=0)
     qtbot.waitUntil(lambda: cell.display_step > 1, timeout=TIMEOUT)
     step = cell.display_step
     drawn = cell.image.image
-    assert drawn.shape == (-(-720 // step), -(-1280 // step))
-    np.testing.assert_array_equal(drawn, values[::step, ::step])
+    assert drawn.shape == (-(-720 // step), -(-1280 // step), 4)
+    np.testing.assert_array_equal(cell.displayed_rgb(), render_map(values[::step, ::step], look))
     bounds = cell.image.mapRectToParent(cell.image.boundingRect())
     assert 1280 <= bounds.width() < 1280 + step and 720 <= bounds.height() < 720 + step
     assert cell.data is values  # hover reads the full-resolution map
     cell.view.setRange(xRange=(0, 40), yRange=(0, 30), padding=0)  # zoom in
     qtbot.waitUntil(lambda: cell.display_step == 1, timeout=TIMEOUT)
-    assert cell.image.image.shape == (720, 1280)
+    assert cell.image.image.shape == (720, 1280, 4)
 
 
 def test_an_invalid_pipeline_keeps_the_input_moving(live_window, qtbot):

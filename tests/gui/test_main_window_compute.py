@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Layer, Pipeline, Pool, default_pipeline
-from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.map_views import CellKey
+from workbench.render import ViewOptions
 
 VERTICAL_ROWS = [0, 0, 3, 3, 0, 0]
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 
 from workbench.core import Pipeline, default_pipeline, to_json
-from workbench.gui.color_scaling import ViewOptions
+from workbench.render import ViewOptions
 from workbench.resources import sample_path
 
 REPO = Path(__file__).resolve().parents[2]

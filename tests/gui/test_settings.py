@@ -1,6 +1,4 @@
 from workbench.core import default_pipeline, preset_filter
-from workbench.gui.color_scaling import ViewOptions
-from workbench.session.edits import insert_filter, replace_layer
 from workbench.gui.settings import (
     MAX_RECENT,
     WorkbenchSettings,
@@ -8,6 +6,8 @@ from workbench.gui.settings import (
     save_settings,
     settings_path,
 )
+from workbench.render import ViewOptions
+from workbench.session.edits import insert_filter, replace_layer
 
 
 def test_path_comes_from_the_environment(settings_file):

@@ -13,8 +13,8 @@ from PySide6.QtGui import QImage
 
 from workbench.core import default_pipeline, to_json
 from workbench.gui import file_prompts
-from workbench.gui.color_scaling import ViewOptions
 from workbench.io import load_workspace
+from workbench.render import ViewOptions
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,10 +10,10 @@ import pytest
 import tifffile
 
 from workbench.core import Pipeline, default_pipeline, run_pipeline
-from workbench.io.display import DisplayStyle, to_indices
 from workbench.io.errors import ExportCancelled, ExportError, LoadError
 from workbench.io.formats import read_array
 from workbench.io.maps import ExportOptions, export_maps, load_maps_npz, plan_export, select_maps
+from workbench.render import ViewOptions, lookup_table, map_look, to_indices
 
 RAW_STAGES = ("conv", "activated", "pooled")
 
@@ -88,23 +88,55 @@ def test_npz_holds_every_map_manifest_and_pipeline(result_and_pipeline, tmp_path
 
 def test_png8_is_the_displayed_image(result_and_pipeline, tmp_path: Path) -> None:
     result, pipeline = result_and_pipeline
-    gray = DisplayStyle("symmetric")
-    colour = DisplayStyle("symmetric", "diverging")
+    gray = ViewOptions("gray", "minmax")
+    colour = ViewOptions("red_blue", "symmetric")
     export_maps(result, pipeline, "g", ExportOptions(tmp_path, ("png",), ("conv",),
-                                                     filters=("Sobel y",), style=gray))
+                                                     filters=("Sobel y",), view=gray))
     export_maps(result, pipeline, "c", ExportOptions(tmp_path, ("png",), ("input", "conv"),
-                                                     filters=("Sobel y",), style=colour))
+                                                     filters=("Sobel y",), view=colour))
     conv = result.layers[0].conv[1]
     png = cv2.imread(str(tmp_path / "g_L1_Sobel_y_conv.png"), cv2.IMREAD_UNCHANGED)
     assert png.dtype == np.uint8 and png.ndim == 2
-    np.testing.assert_array_equal(png, to_indices(conv, gray))
+    low, high = float(conv.min()), float(conv.max())
+    np.testing.assert_array_equal(png, to_indices(conv, (low, high)))
+    assert png.min() == 0 and png.max() == 255
     bgr = cv2.imread(str(tmp_path / "c_L1_Sobel_y_conv.png"), cv2.IMREAD_UNCHANGED)
-    from workbench.io.colormaps import colormap
-
-    np.testing.assert_array_equal(bgr[:, :, ::-1], colormap("diverging")[to_indices(conv, gray)])
-    # the input uses its own style (0..1 intensities, gray)
+    m = max(-low, high)
+    np.testing.assert_array_equal(bgr[:, :, ::-1],
+                                  lookup_table("red_blue")[to_indices(conv, (-m, m))])
+    # the input is drawn as the window's input view (0..1 intensities, gray)
     inp = cv2.imread(str(tmp_path / "c_L0_gray_input.png"), cv2.IMREAD_UNCHANGED)
     np.testing.assert_array_equal(inp, np.round(np.clip(result.input[0], 0, 1) * 255))
+
+
+def test_png8_symmetric_gray_signed_maps_are_diverging_per_map(result_and_pipeline,
+                                                               tmp_path: Path) -> None:
+    result, pipeline = result_and_pipeline
+    view = ViewOptions("gray", "symmetric")
+    export_maps(result, pipeline, "s", ExportOptions(tmp_path, ("png",), ("conv", "pooled"),
+                                                     filters=("Sobel y",), layers=(1,),
+                                                     view=view))
+    conv, pooled = result.layers[0].conv[1], result.layers[0].pooled[1]
+    assert conv.min() < 0 <= pooled.min()  # ReLU: the pooled map is unsigned
+    signed = cv2.imread(str(tmp_path / "s_L1_Sobel_y_conv.png"), cv2.IMREAD_UNCHANGED)
+    assert signed.ndim == 3  # CET-D1, as the window draws it
+    assert map_look(conv, view).colormap == "CET-D1"
+    unsigned = cv2.imread(str(tmp_path / "s_L1_Sobel_y_pooled.png"), cv2.IMREAD_UNCHANGED)
+    assert unsigned.ndim == 2
+
+
+def test_shared_levels_follow_the_window(result_and_pipeline, tmp_path: Path) -> None:
+    result, pipeline = result_and_pipeline
+    view = ViewOptions("gray", "minmax", shared=True)
+    items = select_maps(result, pipeline, ExportOptions(tmp_path, view=view))
+    layer = result.layers[0]
+    every = [*layer.activated, *layer.pooled]
+    expected = (min(float(m.min()) for m in every), max(float(m.max()) for m in every))
+    assert {i.shared for i in items if i.layer == 1} == {expected}
+    fixed = select_maps(result, pipeline, ExportOptions(tmp_path, view=view, levels=(0, 2)))
+    assert {i.shared for i in fixed if i.layer} == {(0.0, 2.0)}
+    with pytest.raises(ValueError, match="low < high"):
+        ExportOptions(tmp_path, levels=(1.0, 1.0))
 
 
 def test_png16_and_its_scale_sidecar_recover_the_values(result_and_pipeline,

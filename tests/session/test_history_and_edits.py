@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from workbench.core import Filter, Layer, Pipeline, default_pipeline
-from workbench.session import Session
-from workbench.session import edits
+from workbench.session import Session, edits
 from workbench.session.history import COALESCE_SECONDS
 
 

@@ -39,11 +39,10 @@ from PySide6.QtWidgets import (
 
 from workbench.core import Pipeline, PipelineResult
 from workbench.gui import file_prompts
-from workbench.gui.display_style import describe_style
-from workbench.io.display import DisplayStyle
 from workbench.io.errors import ExportCancelled
 from workbench.io.maps import ExportOptions, PlannedFile, export_maps, plan_export
 from workbench.io.naming import DEFAULT_PATTERN, MAP_FIELDS
+from workbench.render import ViewOptions, describe_view
 
 STAGE_TITLES: dict[str, str] = {
     "input": "Input image",
@@ -136,28 +135,31 @@ class ExportMapsDialog(QDialog):
         The pipeline that produced it.
     source : str
         Name of the input (``{source}``).
-    style : DisplayStyle
-        How the window shows the maps (used by "PNG as displayed" and the montage).
+    view : ViewOptions
+        How the window colours the maps (used by "PNG as displayed" and the montage).
     choices : ExportChoices, optional
         Previous choices to start from.
     parent : QWidget, optional
         Parent window.
+    levels : tuple of float, optional
+        The window's shared levels, when it shares one scale over the maps.
 
     Notes
     -----
-    ``result`` and ``style`` are kept as :attr:`map_result` and :attr:`map_style`:
-    ``QDialog.result()`` and ``QWidget.style()`` already have those names.
+    ``result`` is kept as :attr:`map_result`: ``QDialog.result()`` already has that name.
     """
 
     def __init__(self, result: PipelineResult, pipeline: Pipeline, source: str,
-                 style: DisplayStyle, choices: ExportChoices | None = None,
-                 parent: QWidget | None = None) -> None:
+                 view: ViewOptions, choices: ExportChoices | None = None,
+                 parent: QWidget | None = None, *,
+                 levels: tuple[float, float] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export maps")
         self.map_result = result
         self.pipeline = pipeline
         self.source = source
-        self.map_style = style
+        self.map_view = view
+        self.map_levels = levels
         self.written: list[Path] = []
         self._planned: list[PlannedFile] = []
         self._preview_timer = QTimer(self)
@@ -221,7 +223,7 @@ class ExportMapsDialog(QDialog):
             check.toggled.connect(self._schedule_preview)
             self.format_checks[key] = check
             formats_layout.addWidget(check)
-        self.style_label = QLabel(f"PNG colours: {describe_style(self.map_style)}")
+        self.style_label = QLabel(f"PNG colours: {describe_view(self.map_view, self.map_levels)}")
         self.style_label.setStyleSheet("color: palette(placeholder-text);")
         self.style_label.setToolTip("PNG as displayed and the montage use the window's "
                                     "colormap and scaling.")
@@ -390,7 +392,8 @@ class ExportMapsDialog(QDialog):
         if not folder:
             raise ValueError("choose a folder")
         return ExportOptions(Path(folder).expanduser(), formats, stages, filters,
-                             (self.layer,), self.pattern_edit.text(), style=self.map_style,
+                             (self.layer,), self.pattern_edit.text(), view=self.map_view,
+                             levels=self.map_levels,
                              overwrite=overwrite)
 
     def choices(self) -> ExportChoices:
@@ -512,12 +515,16 @@ class ExportMapsDialog(QDialog):
 
 @dataclass(frozen=True)
 class ExportSnapshot:
-    """What an export starts from: the shown result, its pipeline, the input name, the style."""
+    """What an export starts from: the shown result, its pipeline, the input name, the colours.
+
+    ``levels`` are the window's shared levels (``None`` when each map has its own).
+    """
 
     result: PipelineResult
     pipeline: Pipeline
     source: str
-    style: DisplayStyle
+    view: ViewOptions
+    levels: tuple[float, float] | None = None
 
 
 class MapsExporter(QObject):
@@ -566,8 +573,8 @@ class MapsExporter(QObject):
             return None
         if self.dialog is not None:
             self.dialog.close()
-        dialog = ExportMapsDialog(snap.result, snap.pipeline, snap.source, snap.style,
-                                  self.choices, self._window)
+        dialog = ExportMapsDialog(snap.result, snap.pipeline, snap.source, snap.view,
+                                  self.choices, self._window, levels=snap.levels)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _code, d=dialog: self._on_finished(d))
         self.dialog = dialog

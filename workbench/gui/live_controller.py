@@ -28,7 +28,6 @@ collected as usual; the frozen ones go back to the collector when the last strea
 from __future__ import annotations
 
 import enum
-import functools
 import gc
 import itertools
 import math
@@ -39,15 +38,12 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from workbench.gui.color_scaling import COLORMAPS, ViewOptions
 from workbench.gui.compute_worker import ComputeController, ComputeOutcome
 from workbench.gui.live_recording import LiveRecorder, MapStyle, RecordTarget
-from workbench.gui.map_views import colormap
+from workbench.render import ViewOptions
 from workbench.sources import (
     DEFAULT_RESOLUTION,
     CameraSource,
@@ -174,7 +170,7 @@ def source_title(source: FrameSource) -> str:
 
 
 def map_style(options: ViewOptions) -> MapStyle:
-    """Lookup tables of the window's colormaps, for recordings that match the screen.
+    """Return the colours of a recording that matches the screen.
 
     Parameters
     ----------
@@ -184,19 +180,9 @@ def map_style(options: ViewOptions) -> MapStyle:
     Returns
     -------
     MapStyle
-        ``options`` and a ``(256, 3)`` uint8 table for every colormap key.
+        ``options``, drawn by :mod:`workbench.render` as the window draws them.
     """
-    return MapStyle(options, _lookup_tables())
-
-
-@functools.cache
-def _lookup_tables() -> MappingProxyType[str, np.ndarray]:
-    tables = {}
-    for key in COLORMAPS:
-        table = np.ascontiguousarray(colormap(key).getLookupTable(nPts=256, alpha=False))
-        table.flags.writeable = False  # shared with the render thread
-        tables[key] = table
-    return MappingProxyType(tables)
+    return MapStyle(options)
 
 
 class _Bridge(QObject):

@@ -1,10 +1,10 @@
 """Recording a live stream: the input frames, one map, or a montage of every map, to a video.
 
-Qt-free. Maps are coloured as the window colours them (same colour modes, levels and
-lookup tables, see :mod:`workbench.gui.color_scaling`), so a recording shows what was on
-screen. Rendering maps costs milliseconds per map, so it runs on a thread of its own
-(``workbench-live-render-<n>``) behind a small queue; when that thread falls behind, new
-results are skipped and counted rather than queued, like every other stage of the live path.
+Qt-free. Maps are coloured by :mod:`workbench.render`, the same function the window's views
+draw with, so a recording shows what was on screen. Rendering maps costs milliseconds per
+map, so it runs on a thread of its own (``workbench-live-render-<n>``) behind a small
+queue; when that thread falls behind, new results are skipped and counted rather than
+queued, like every other stage of the live path.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +22,18 @@ import cv2
 import numpy as np
 
 from workbench.core import Layer, PipelineResult
-from workbench.gui.color_scaling import ViewOptions, display_data, effective_colormap, levels_for
-from workbench.io.montage import Tile, build_montage
+from workbench.render import (
+    Levels,
+    MapLook,
+    Tile,
+    ViewOptions,
+    build_montage,
+    effective_colormap,
+    input_look,
+    levels_for,
+    render_map,
+    shared_levels,
+)
 from workbench.sources import Frame, RecorderError, VideoRecorder
 
 _log = logging.getLogger(__name__)
@@ -88,19 +97,15 @@ class RecordTarget:
 
 @dataclass(frozen=True, eq=False)
 class MapStyle:
-    """How maps are coloured: the window's options and its lookup tables.
+    """How maps are coloured: the window's options.
 
     Parameters
     ----------
     options : ViewOptions
         Colormap, colour mode and shared levels, as in the window.
-    luts : mapping of str to numpy.ndarray
-        Colormap key -> ``(256, 3)`` uint8 RGB table, for every key the options may pick
-        (including the diverging one used for signed maps in symmetric mode).
     """
 
     options: ViewOptions
-    luts: Mapping[str, np.ndarray]
 
 
 def _layer_maps(result: PipelineResult, layer_index: int, stage: str) -> tuple[np.ndarray, ...]:
@@ -108,7 +113,7 @@ def _layer_maps(result: PipelineResult, layer_index: int, stage: str) -> tuple[n
     return layer.activated if stage == "conv" else layer.pooled
 
 
-def colour_map(values: np.ndarray, style: MapStyle, levels: tuple[float, float] | None = None,
+def colour_map(values: np.ndarray, style: MapStyle, levels: Levels | None = None,
                signed: bool | None = None) -> np.ndarray:
     """Colour one 2-D map as the window's image view does.
 
@@ -117,7 +122,7 @@ def colour_map(values: np.ndarray, style: MapStyle, levels: tuple[float, float] 
     values : numpy.ndarray
         The map.
     style : MapStyle
-        Options and lookup tables.
+        The colour options.
     levels : tuple of float, optional
         ``(low, high)``, e.g. shared by every map; the map's own levels otherwise.
     signed : bool, optional
@@ -128,30 +133,18 @@ def colour_map(values: np.ndarray, style: MapStyle, levels: tuple[float, float] 
     -------
     numpy.ndarray
         uint8 ``(H, W, 3)`` RGB.
-
-    Raises
-    ------
-    KeyError
-        If the colormap the options pick has no lookup table in ``style``.
     """
     mode = style.options.mode
-    low, high = levels or levels_for([values], mode)
-    shown = display_data(values, mode)
     if signed is None:
         signed = bool((values < 0).any())  # NaN compares False
-    lut = style.luts[effective_colormap(style.options.colormap, mode, -1.0 if signed else 0.0)]
-    # pyqtgraph's mapping: index = clip((v - low) * n / (high - low), 0, n - 1), truncated.
-    scaled = (shown - np.float32(low)) * np.float32(len(lut) / (high - low))
-    indices = np.clip(np.nan_to_num(scaled, nan=0.0), 0, len(lut) - 1).astype(np.intp)
-    return np.ascontiguousarray(lut[indices])
+    cmap = effective_colormap(style.options.colormap, mode, -1.0 if signed else 0.0)
+    return render_map(values, MapLook(mode, levels or levels_for([values], mode), cmap))
 
 
 def _shared_levels(result: PipelineResult, layer_index: int, pooled: bool,
-                   style: MapStyle) -> tuple[float, float] | None:
-    if not style.options.shared:
-        return None
+                   style: MapStyle) -> Levels | None:
     maps = result.layers[layer_index]
-    return levels_for([*maps.activated, *(maps.pooled if pooled else ())], style.options.mode)
+    return shared_levels([*maps.activated, *(maps.pooled if pooled else ())], style.options)
 
 
 def _fitted_size(shape: tuple[int, ...], cell: int | None) -> tuple[int, int] | None:
@@ -181,29 +174,29 @@ def _tile(result: PipelineResult, layer_index: int, stage: str, index: int, styl
 
 
 def input_rgb(image_chw: np.ndarray, cell: int | None = None) -> np.ndarray:
-    """Draw the input tensor as the window's input view does (values 0..1 as 0..255).
+    """Draw the input tensor as the window's input view does.
 
     Parameters
     ----------
     image_chw : numpy.ndarray
-        ``(3, H, W)`` or ``(1, H, W)`` float32 in ``[0, 1]``.
+        ``(3, H, W)`` or ``(1, H, W)`` float32.
     cell : int, optional
-        Shrink to fit a ``cell x cell`` square (area averaging) when larger.
+        Shrink to fit a ``cell x cell`` square (area averaging) when larger; the levels
+        are those of the full image, as on screen.
 
     Returns
     -------
     numpy.ndarray
         uint8 ``(H, W, 3)`` RGB.
     """
+    look = input_look(image_chw)
     hwc = np.ascontiguousarray(np.moveaxis(image_chw, 0, -1), dtype=np.float32)
     size = _fitted_size(hwc.shape, cell)
     if size is not None:
         hwc = np.asarray(cv2.resize(hwc, size, interpolation=cv2.INTER_AREA), dtype=np.float32)
-    if hwc.ndim == 2:
-        hwc = hwc[:, :, np.newaxis]
-    scaled = np.clip(np.nan_to_num(hwc), 0.0, 1.0) * np.float32(255.0) + np.float32(0.5)
-    rgb = scaled.astype(np.uint8)
-    return np.ascontiguousarray(np.repeat(rgb, 3, axis=2) if rgb.shape[2] == 1 else rgb)
+    if hwc.ndim == 3 and hwc.shape[2] == 1:
+        hwc = hwc[:, :, 0]
+    return render_map(hwc, look)
 
 
 def _input_tile(result: PipelineResult, cell: int | None) -> Tile:

@@ -7,11 +7,11 @@ message bar; the menus list the panel's actions.
 
 from __future__ import annotations
 
-from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.live_controller import LiveController
 from workbench.gui.live_panel import LivePanel
 from workbench.gui.map_views import MapViewsPanel
 from workbench.gui.message_bar import MessageBar
+from workbench.render import ViewOptions
 from workbench.session import Session, ShownResult
 from workbench.sources import Frame, FrameSource
 

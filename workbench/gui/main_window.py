@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 
 from workbench import __version__
 from workbench.core import Pipeline
-from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.compute_worker import ComputeController
 from workbench.gui.filter_bank import FilterBankPanel
 from workbench.gui.kernel_editor import KernelEditor
@@ -53,6 +52,7 @@ from workbench.gui.undo_keys import install_undo_key_filter
 from workbench.gui.window_files import WindowFiles
 from workbench.gui.workspace_state import raw_spec, restore_raw
 from workbench.io.images import IMAGE_SUFFIXES
+from workbench.render import ViewOptions
 from workbench.resources import icon_path
 from workbench.session import DEFAULT_IMAGE, SAMPLE_PREFIX, Session
 from workbench.session.edits import image_input_mode, set_input_mode

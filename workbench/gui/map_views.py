@@ -1,7 +1,10 @@
 """The image views: the input, then each enabled filter's feature map and pooled map.
 
-pyqtgraph draws every map; views of the same resolution share zoom and pan, hovering a
-pixel reports its value and outlines its receptive field on the input.
+Every view shows the RGB pixels :func:`workbench.render.render_map` makes of its map (levels
+and colormap decided by :func:`workbench.render.map_look`), the very array "PNG as
+displayed" writes; pyqtgraph only places them on screen. Views of the same resolution share
+zoom and pan, hovering a pixel reports its value and outlines its receptive field on the
+input.
 """
 
 from __future__ import annotations
@@ -9,12 +12,11 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPen, QResizeEvent, QShowEvent, QTransform
+from PySide6.QtGui import QColor, QImage, QPen, QPixmap, QResizeEvent, QShowEvent, QTransform
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,21 +32,24 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Layer, PipelineResult
-from workbench.gui.color_scaling import (
-    COLOR_MODE_TIPS,
-    COLOR_MODES,
-    COLORMAPS,
-    RED_BLUE_STOPS,
-    ViewOptions,
-    display_data,
-    effective_colormap,
-    format_value,
-    levels_for,
-)
 from workbench.gui.patch_inspector import PatchInspector
 from workbench.gui.receptive_field import input_patch, pool_window, receptive_field
 from workbench.gui.titles import ACTIVATION_TITLES, POOL_TITLES
 from workbench.gui.value_labels import ValueLabels
+from workbench.render import (
+    COLOR_MODE_TIPS,
+    COLOR_MODES,
+    COLORMAPS,
+    MapLook,
+    ViewOptions,
+    colorbar_image,
+    format_value,
+    input_look,
+    input_view,
+    map_look,
+    render_map,
+    shared_levels,
+)
 
 VIEW_BACKGROUND = "#1e2024"
 VIEW_FOREGROUND = "#d8dce3"
@@ -63,26 +68,22 @@ pg.setConfigOptions(imageAxisOrder="row-major", background=VIEW_BACKGROUND,
                     foreground=VIEW_FOREGROUND, antialias=False)
 
 
-@cache
-def colormap(key: str) -> pg.ColorMap:
-    """Build the pyqtgraph colormap for a key of :data:`COLORMAPS`.
+def colorbar_pixmap(colormap_key: str) -> QPixmap:
+    """Return the colour bar strip of a colormap as pyqtgraph's ColorBarItem lays it out.
 
     Parameters
     ----------
-    key : str
-        Colormap key.
+    colormap_key : str
+        A key of :data:`~workbench.render.COLORMAPS`.
 
     Returns
     -------
-    pyqtgraph.ColorMap
-        The colormap.
+    QPixmap
+        1 x 256, the lowest level in row 0 (the bar's view has y pointing up).
     """
-    if key == "gray":
-        return pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)], name="gray")
-    if key == "red_blue":
-        pos, colors = zip(*RED_BLUE_STOPS, strict=True)
-        return pg.ColorMap(list(pos), list(colors), name="red_blue")
-    return pg.colormap.get(key)
+    strip = np.ascontiguousarray(colorbar_image(colormap_key)[::-1])
+    image = QImage(strip.data, 1, strip.shape[0], 3, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image)  # copies the pixels
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,9 @@ class MapCell(pg.GraphicsLayoutWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.key = key
-        self.data: np.ndarray | None = None  # the values (before display transforms)
-        self.levels = (0.0, 1.0)
+        self.data: np.ndarray | None = None  # the values, read back on hover
+        self.look: MapLook | None = None  # how they are drawn
         self.colormap_key = ""
-        self._shown: np.ndarray | None = None  # what is drawn, at full resolution
         self.display_step = 1  # every display_step-th row and column is drawn
         self.ci.setContentsMargins(3, 2, 3, 3)
         self.ci.setSpacing(2)
@@ -155,39 +155,34 @@ class MapCell(pg.GraphicsLayoutWidget):
         self.view.sigTransformChanged.connect(self._redraw_timer.start)
         self.labels = ValueLabels(self.view)  # every pixel's number on tiny maps
 
-    def show_map(self, values: np.ndarray, shown: np.ndarray, levels: tuple[float, float],
-                 colormap_key: str, update_bar: bool = True) -> None:
-        """Display ``shown`` (any layout; drawn as float32) with explicit levels and a colormap.
+    @property
+    def levels(self) -> tuple[float, float]:
+        """The levels the map is drawn with."""
+        return self.look.levels if self.look is not None else (0.0, 1.0)
+
+    def show_map(self, values: np.ndarray, look: MapLook, update_bar: bool = True) -> None:
+        """Display ``values`` as :func:`workbench.render.render_map` draws them with ``look``.
 
         Parameters
         ----------
         values : numpy.ndarray
-            The real values, read back on hover.
-        shown : numpy.ndarray
-            What is drawn (e.g. ``abs(values)``).
-        levels : tuple of float
-            ``(low, high)``.
-        colormap_key : str
-            Key of :data:`COLORMAPS`, or "" for none (RGB input).
+            ``(H, W)`` map or ``(H, W, 3)`` RGB input; also read back on hover.
+        look : MapLook
+            Mode, levels and colormap.
         update_bar : bool, optional
             Show the levels on the colour bar now; otherwise :meth:`update_bar` does later.
         """
         self.data = values
-        self.levels = levels
-        self._shown = shown
+        self.look = look
         self._draw()
+        colormap_key = look.colormap if values.ndim == 2 else ""
         if colormap_key != self.colormap_key:
             self.colormap_key = colormap_key
-            cmap = colormap(colormap_key) if colormap_key else None
-            if cmap is None:
-                self.image.setLookupTable(None)
-            else:
-                self.image.setColorMap(cmap)
-                if self.bar is not None:
-                    self.bar.setColorMap(cmap)
+            if self.bar is not None and colormap_key:
+                self.bar.bar.setPixmap(colorbar_pixmap(colormap_key))
         if update_bar:
             self.update_bar()
-        self.labels.show_values(values, levels)
+        self.labels.show_values(values, look.levels)
 
     def _step_for_view(self) -> int:
         try:
@@ -198,26 +193,38 @@ class MapCell(pg.GraphicsLayoutWidget):
         return step if step >= MIN_DISPLAY_STEP else 1
 
     def _draw(self) -> None:
-        """Draw :attr:`_shown`, decimated when several of its pixels share a screen pixel.
+        """Draw the rendered map, decimated when several of its pixels share a screen pixel.
 
         Drawing a map much larger than its view shows every ``k``-th pixel anyway (Qt
         scales images without smoothing here); decimating first spares colouring and
-        scaling pixels that are never seen. The image keeps the map's size in view
+        scaling pixels that are never seen (rendering is per pixel, so the drawn pixels are
+        exactly those of the full rendering). The image keeps the map's size in view
         coordinates, so hover, zoom and receptive-field outlines are unaffected.
         """
-        shown = self._shown
-        if shown is None:
+        if self.data is None or self.look is None:
             return
         step = self.display_step = self._step_for_view()
-        drawn = np.ascontiguousarray(shown[::step, ::step], dtype=np.float32)
+        # Opaque RGBA: the same RGB bytes as render_map's RGB, and the faster lookup.
+        drawn = render_map(self.data[::step, ::step], self.look, alpha=True)
         # Each drawn pixel covers step x step map pixels, at its true place. The transform
         # is set first: setImage reports the item's bounds to the view, which must already
         # be the map's (else an auto-ranging view zooms to the wrong size).
         self.image.setTransform(QTransform.fromScale(step, step))
-        self.image.setImage(drawn, autoLevels=False, levels=self.levels)
+        self.image.setImage(drawn, autoLevels=False)
+
+    def displayed_rgb(self) -> np.ndarray | None:
+        """Return the RGB pixels handed to the image item (decimated by :attr:`display_step`).
+
+        Returns
+        -------
+        numpy.ndarray or None
+            uint8 ``(h, w, 3)``, or ``None`` before the first map.
+        """
+        drawn = self.image.image
+        return None if drawn is None else np.asarray(drawn)[:, :, :3]
 
     def _on_view_settled(self) -> None:
-        if self._shown is not None and self._step_for_view() != self.display_step:
+        if self.data is not None and self._step_for_view() != self.display_step:
             self._draw()  # zoomed or resized: draw at the new resolution
 
     def update_bar(self) -> None:
@@ -474,17 +481,8 @@ class MapViewsPanel(QWidget):
         # Views, not copies: the cell copies only the pixels it draws (MapCell._draw), which
         # matters for every frame of a live stream.
         c, h, w = image_chw.shape
-        if self.raw_input or c not in (1, 3):
-            # Raw data: channels one under the other, like a printed (C, L) tensor.
-            shown = values = image_chw.reshape(c * h, w)
-        else:
-            shown = values = image_chw.transpose(1, 2, 0) if c == 3 else image_chw[0]
-        low, high = float(np.min(image_chw)), float(np.max(image_chw))
-        if not (math.isfinite(low) and math.isfinite(high)):
-            low, high = float(np.nanmin(image_chw)), float(np.nanmax(image_chw))
-        levels = (0.0, 1.0) if low >= 0 and high <= 1 else (low, high if high > low
-                                                             else low + 1)
-        self.input_cell.show_map(values, shown, levels, "gray" if shown.ndim == 2 else "")
+        values = input_view(image_chw, stacked=self.raw_input)
+        self.input_cell.show_map(values, input_look(image_chw))
         if self.raw_input:
             # Short: a title wider than the cell widens its view past the visible area.
             self.input_cell.set_title(f"Input — raw, {c} ch × {h}x{w}" if c > 1
@@ -548,10 +546,7 @@ class MapViewsPanel(QWidget):
     def _redraw_maps(self) -> None:
         if self._shown is None:
             return
-        mode = self.options.mode
-        shared = None
-        if self.options.shared:
-            shared = levels_for([self._maps(k) for k in self.cells], mode)
+        shared = shared_levels([self._maps(k) for k in self.cells], self.options)
         lr = self._shown.result.layers[self._shown.layer_index]
         pool_title = POOL_TITLES.get(self._shown.layer.pool.kind, "").lower()
         wait = self._bars_updated + self._bar_interval - time.monotonic()
@@ -562,10 +557,7 @@ class MapViewsPanel(QWidget):
             self._bar_timer.start(math.ceil(wait * 1000))
         for key, cell in self.cells.items():
             values = self._maps(key)
-            levels = shared or levels_for([values], mode)
-            signed = bool((values < 0).any())  # NaN compares False: no warning
-            cmap = effective_colormap(self.options.colormap, mode, -1.0 if signed else 0.0)
-            cell.show_map(values, display_data(values, mode), levels, cmap, update_bars)
+            cell.show_map(values, map_look(values, self.options, shared), update_bars)
             name = lr.filter_names[key.index]
             h, w = values.shape
             if key.stage == "conv":

@@ -14,7 +14,6 @@ from typing import Protocol
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from workbench.gui.color_scaling import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.gui.filter_bank import FilterBankPanel
 from workbench.gui.kernel_editor import KernelEditor
 from workbench.gui.live_panel import LivePanel
@@ -22,6 +21,7 @@ from workbench.gui.map_views import MapViewsPanel
 from workbench.gui.raw_data_actions import RawDataActions
 from workbench.gui.settings import WorkbenchSettings
 from workbench.gui.window_files import WindowFiles
+from workbench.render import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.resources import sample_images
 from workbench.session import Session
 

@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from workbench.gui.color_scaling import format_value
+from workbench.render import format_value
 
 # Larger windows are summarised instead of listed: a 7x7 table still fits the column.
 MAX_LISTED_TAPS = 49

@@ -18,10 +18,10 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from workbench.core import Pipeline, default_pipeline, from_json, to_json
-from workbench.gui.color_scaling import COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.gui.live_recording import RECORD_KINDS
 from workbench.io.images import DEFAULT_MAX_SIDE
 from workbench.io.workspace import SourceSpec
+from workbench.render import COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.session import DEFAULT_IMAGE, MAX_SIDE_RANGE
 from workbench.sources import DEFAULT_RESOLUTION
 

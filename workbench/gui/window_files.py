@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QMainWindow
 
 from workbench.core import Pipeline
 from workbench.gui.bank_io_actions import BankHost, BankIoActions
-from workbench.gui.display_style import display_style
 from workbench.gui.export_dialog import ExportSnapshot, MapsExporter
 from workbench.gui.kernel_editor import KernelEditor
 from workbench.gui.live_controller import LiveController
 from workbench.gui.map_views import MapViewsPanel
 from workbench.gui.workspace_controller import WorkspaceController
 from workbench.gui.workspace_state import apply_workspace, session_workspace
+from workbench.render import shared_levels
 from workbench.session import InputState, Session, source_name
 
 STATUS_MS = 5000
@@ -52,7 +52,7 @@ def export_snapshot(session: Session, views: MapViewsPanel) -> ExportSnapshot | 
     if state.raw is not None:
         name = state.raw.name
     return ExportSnapshot(result, pipeline, name or source_name(state.source),
-                          display_style(views.options, maps))
+                          views.options, shared_levels(maps, views.options))
 
 
 class WindowFiles:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core import Pipeline
-from workbench.gui.color_scaling import ViewOptions
 from workbench.gui.live_controller import SYNTHETIC_SIZE, LiveController
 from workbench.gui.map_views import MapViewsPanel
 from workbench.io.data_input import (
@@ -27,6 +26,7 @@ from workbench.io.data_input import (
 from workbench.io.errors import LoadError
 from workbench.io.images import ImageLoadError
 from workbench.io.workspace import SourceSpec, Workspace
+from workbench.render import ViewOptions
 from workbench.session import MAX_SIDE_RANGE, SAMPLE_PREFIX, InputState, Session, read_source
 from workbench.session.edits import (
     image_input_mode,

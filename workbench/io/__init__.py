@@ -18,18 +18,6 @@ from workbench.io.bank_arrays import (
     save_bank_npy,
     stack_filters,
 )
-from workbench.io.colormaps import COLORMAPS, apply_colormap, colormap
-from workbench.io.display import (
-    INPUT_STYLE,
-    SCALE_MODES,
-    DisplayStyle,
-    display_levels,
-    display_values,
-    render,
-    render_input,
-    to_indices,
-    to_unit,
-)
 from workbench.io.errors import AmbiguousLayoutError, ExportCancelled, ExportError, LoadError
 from workbench.io.formats import read_array, read_npz
 from workbench.io.kernel_text import format_kernel, load_kernel, parse_kernel, save_kernel
@@ -62,17 +50,13 @@ from workbench.io.workspace import (
 )
 
 __all__ = [
-    "COLORMAPS", "DEFAULT_BUNDLE_PATTERN", "DEFAULT_PATTERN", "FORMATS", "INPUT_STYLE",
-    "LAYOUTS", "MIGRATIONS", "SCALE_MODES", "SOURCE_KINDS", "STAGES",
-    "AmbiguousLayoutError", "DisplayStyle", "ExportCancelled", "ExportError", "ExportOptions",
-    "LoadError", "LoadedBank", "MapArchive", "MapItem", "PlannedFile", "SourceSpec",
-    "StagedWrites", "Workspace",
-    "apply_colormap", "atomic_write", "bias_path_for", "check_pattern", "colormap",
-    "detect_layout", "display_levels", "display_values", "export_maps", "filters_from_arrays",
-    "format_kernel", "framework_code", "keras_code", "load_bank", "load_bank_npy",
-    "load_kernel", "load_maps_npz", "load_workspace", "migrate", "montage_image",
-    "parse_bank", "parse_kernel", "plan_export", "pytorch_code", "read_array", "read_npz",
-    "render", "render_input", "sanitize_name", "save_bank", "save_bank_npy", "save_kernel",
-    "save_workspace", "select_maps", "stack_filters", "to_indices", "to_unit", "write_bytes",
-    "write_text",
+    "DEFAULT_BUNDLE_PATTERN", "DEFAULT_PATTERN", "FORMATS", "LAYOUTS", "MIGRATIONS",
+    "SOURCE_KINDS", "STAGES", "AmbiguousLayoutError", "ExportCancelled", "ExportError",
+    "ExportOptions", "LoadError", "LoadedBank", "MapArchive", "MapItem", "PlannedFile",
+    "SourceSpec", "StagedWrites", "Workspace", "atomic_write", "bias_path_for", "check_pattern",
+    "detect_layout", "export_maps", "filters_from_arrays", "format_kernel", "framework_code",
+    "keras_code", "load_bank", "load_bank_npy", "load_kernel", "load_maps_npz", "load_workspace",
+    "migrate", "montage_image", "parse_bank", "parse_kernel", "plan_export", "pytorch_code",
+    "read_array", "read_npz", "sanitize_name", "save_bank", "save_bank_npy", "save_kernel",
+    "save_workspace", "select_maps", "stack_filters", "write_bytes", "write_text",
 ]

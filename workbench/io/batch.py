@@ -32,14 +32,13 @@ from workbench.core import (
     run_pipeline,
 )
 from workbench.io.bank import load_bank
-from workbench.io.colormaps import COLORMAPS
-from workbench.io.display import SCALE_MODES, DisplayStyle
 from workbench.io.errors import LoadError
 from workbench.io.images import limit_size, load_image
 from workbench.io.inputs import InputItem, discover_inputs, video_frames
 from workbench.io.maps import FORMATS, STAGES, ExportOptions, export_maps
 from workbench.io.naming import DEFAULT_PATTERN, check_pattern
 from workbench.io.workspace import WORKSPACE_FORMAT, load_workspace
+from workbench.render import COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.sources import SourceError
 
 PROG = "conv-workbench apply"
@@ -224,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"comma-separated: {', '.join(STAGES)} (default all)")
     out.add_argument("--pattern", default=DEFAULT_PATTERN,
                      help=f"per-map file names (default {DEFAULT_PATTERN.replace('%', '%%')})")
-    out.add_argument("--scale", choices=SCALE_MODES, default="minmax",
+    out.add_argument("--scale", choices=tuple(COLOR_MODES), default="minmax",
                      help="PNG/montage scaling (default minmax)")
     out.add_argument("--colormap", choices=tuple(COLORMAPS), default="gray",
                      help="PNG/montage colormap (default gray)")
@@ -343,7 +342,7 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
     except ValueError as exc:
         raise UsageError(f"--pattern: {exc}") from None
     return ExportOptions(out, formats, stages, pattern=args.pattern,
-                         style=DisplayStyle(args.scale, args.colormap), overwrite=args.overwrite)
+                         view=ViewOptions(args.colormap, args.scale), overwrite=args.overwrite)
 
 
 # ---------------------------------------------------------------- running

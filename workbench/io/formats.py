@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 import tifffile
 
-from workbench.io.display import DisplayStyle, render, render_input, to_indices
 from workbench.io.errors import LoadError
 
 PNG16_MAX = 65535
@@ -51,34 +50,25 @@ def png_rgb_bytes(rgb: npt.NDArray[np.uint8]) -> bytes:
     return _png(np.ascontiguousarray(rgb[:, :, ::-1]))
 
 
-def png8_bytes(values: Any, style: DisplayStyle, *, is_input: bool = False) -> bytes:
-    """Encode a map as an 8-bit PNG as displayed (scaling + colormap).
-
-    With the ``gray`` colormap the PNG has one channel (its values are the table indices);
-    otherwise it is RGB. An RGB input tensor is written in colour.
+def png8_bytes(rgb: npt.NDArray[np.uint8], *, gray: bool = False) -> bytes:
+    """Encode a rendered 8-bit image as PNG; gray images as one channel.
 
     Parameters
     ----------
-    values : array_like
-        ``(H, W)`` map, or ``(C, H, W)`` input when ``is_input``.
-    style : DisplayStyle
-        Scaling and colormap.
-    is_input : bool, optional
-        ``values`` is the input tensor (see :func:`workbench.io.display.render_input`).
+    rgb : numpy.ndarray
+        uint8 ``(H, W, 3)`` RGB, e.g. from :func:`workbench.render.render_map`.
+    gray : bool, optional
+        The three channels are equal (the ``gray`` colormap): write one channel, whose
+        values are the colour-table indices.
 
     Returns
     -------
     bytes
         The PNG file.
     """
-    arr = np.asarray(values)
-    if is_input:
-        if arr.shape[0] == 1 and style.colormap == "gray":
-            return _png(to_indices(arr[0], style))
-        return _png(render_input(arr, style)[:, :, ::-1])
-    if style.colormap == "gray":
-        return _png(to_indices(arr, style))
-    return _png(render(arr, style)[:, :, ::-1])
+    if gray:
+        return _png(np.ascontiguousarray(rgb[:, :, 0]))
+    return png_rgb_bytes(rgb)
 
 
 def png16_bytes(values: Any) -> tuple[bytes, dict[str, Any]]:

@@ -5,8 +5,8 @@ Per-map formats (one file per map):
 ============  ===============  ===========================================================
 format        extension        content
 ============  ===============  ===========================================================
-``png``       ``.png``         8-bit as displayed (:class:`DisplayStyle`); 1 channel for
-                               the gray colormap, else RGB
+``png``       ``.png``         8-bit as displayed (:func:`workbench.render.render_map`);
+                               1 channel for the gray colormap, else RGB
 ``png16``     ``.16.png``      16-bit, min-max scaled; the scale is in ``<name>.16.json``
 ``tiff``      ``.tif``         float32, the exact values
 ``npy``       ``.npy``         float32, the exact values
@@ -21,7 +21,10 @@ Bundle formats (one file per export, named by ``bundle_pattern``):
 - ``montage`` (``{source}_montage.png``): a labelled grid like the window.
 
 The input stage is the ``(C, H, W)`` input tensor: raw formats store it as is; PNGs show it
-as an image (RGB in colour). In names it has layer ``L0``, filter ``gray``/``rgb`` and
+as the window's input view does (:func:`workbench.render.render_input`, RGB in colour).
+Maps in PNG and montage are drawn by :mod:`workbench.render` with the window's
+:class:`~workbench.render.ViewOptions`, per map as the window draws them, so "PNG as
+displayed" holds the pixels on screen. In names it has layer ``L0``, filter ``gray``/``rgb`` and
 index 0.
 
 All files of one export are staged and renamed together (:class:`StagedWrites`): a failure or
@@ -31,6 +34,7 @@ a cancel leaves the folder as it was.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +47,6 @@ import numpy.typing as npt
 
 from workbench.core import Pipeline, PipelineResult, from_json, to_json
 from workbench.io.atomic import StagedWrites, exists_error
-from workbench.io.display import INPUT_STYLE, DisplayStyle, render, render_input
 from workbench.io.errors import ExportCancelled, ExportError, LoadError
 from workbench.io.formats import (
     npy_bytes,
@@ -55,7 +58,6 @@ from workbench.io.formats import (
     read_npz,
     tiff_bytes,
 )
-from workbench.io.montage import Tile, build_montage
 from workbench.io.naming import (
     BUNDLE_FIELDS,
     DEFAULT_BUNDLE_PATTERN,
@@ -65,6 +67,15 @@ from workbench.io.naming import (
     format_name,
     sanitize_name,
     unique_names,
+)
+from workbench.render import (
+    Tile,
+    ViewOptions,
+    build_montage,
+    map_look,
+    render_input,
+    render_map,
+    shared_levels,
 )
 
 STAGES: tuple[str, ...] = ("input", "conv", "activated", "pooled")
@@ -104,10 +115,13 @@ class ExportOptions:
         Per-map file names, placeholders :data:`workbench.io.naming.MAP_FIELDS`.
     bundle_pattern : str
         NPZ and montage file names, placeholders ``{source}``, ``{stage}``, ``{ext}``.
-    style : DisplayStyle
-        Scaling and colormap of the maps in PNG and montage.
-    input_style : DisplayStyle
-        The same for the input.
+    view : ViewOptions
+        Colormap, scaling and shared levels of the maps in PNG and montage, as in the
+        window (the input is always drawn as the window's input view).
+    levels : tuple of float, optional
+        Fixed ``(low, high)`` for every map, e.g. the window's shared levels; with
+        ``view.shared`` and no ``levels``, each layer's maps share the levels of its
+        activated (and, when it pools, pooled) maps, as the window computes them.
     montage_cell : int
         Cell size of the montage in pixels.
     overwrite : bool
@@ -122,8 +136,8 @@ class ExportOptions:
     layers: tuple[int, ...] | None = None
     pattern: str = DEFAULT_PATTERN
     bundle_pattern: str = DEFAULT_BUNDLE_PATTERN
-    style: DisplayStyle = field(default_factory=DisplayStyle)
-    input_style: DisplayStyle = INPUT_STYLE
+    view: ViewOptions = field(default_factory=ViewOptions)
+    levels: tuple[float, float] | None = None
     montage_cell: int = 256
     overwrite: bool = False
 
@@ -148,6 +162,11 @@ class ExportOptions:
             for n in self.layers:
                 if isinstance(n, bool) or not isinstance(n, int) or n < 1:
                     raise ValueError(f"layers are numbered from 1, got {n!r}")
+        if self.levels is not None:
+            low, high = (float(v) for v in self.levels)
+            if not (math.isfinite(low) and math.isfinite(high) and low < high):
+                raise ValueError(f"levels must be finite with low < high, got {self.levels!r}")
+            object.__setattr__(self, "levels", (low, high))
         check_pattern(self.pattern, MAP_FIELDS)
         check_pattern(self.bundle_pattern, BUNDLE_FIELDS)
         if self.montage_cell < 32:
@@ -160,7 +179,8 @@ class MapItem:
 
     ``layer`` is 1-based (0 for the input); ``filter_index`` is 0-based within the layer's
     maps (-1 for the input); ``token`` is the sanitised, per-layer unique filter name used in
-    file names (``gray``/``rgb`` for the input); ``array`` is the core's array itself.
+    file names (``gray``/``rgb`` for the input); ``array`` is the core's array itself;
+    ``shared`` the levels its layer's maps share when drawn (``None``: per map).
     """
 
     key: str
@@ -170,6 +190,7 @@ class MapItem:
     filter_name: str
     token: str
     array: npt.NDArray[np.float32]
+    shared: tuple[float, float] | None = None
 
     @property
     def title(self) -> str:
@@ -268,13 +289,44 @@ def select_maps(result: PipelineResult, pipeline: Pipeline, options: ExportOptio
     for n in numbers:
         layer = result.layers[n - 1]
         tokens = unique_names(layer.filter_names)
+        shared = options.levels or _layer_levels(result, pipeline, n - 1, options.view)
         for i in chosen[n]:
             for stage in ("conv", "activated", "pooled"):
                 if stage in options.stages:
                     array = getattr(layer, stage)[i]
                     items.append(MapItem(f"L{n}_{tokens[i]}_{stage}", stage, n, i,
-                                         layer.filter_names[i], tokens[i], array))
+                                         layer.filter_names[i], tokens[i], array, shared))
     return items
+
+
+def _layer_levels(result: PipelineResult, pipeline: Pipeline, index: int, view: ViewOptions
+                  ) -> tuple[float, float] | None:
+    """Return a layer's shared levels as the window's: its activated and pooled maps."""
+    layer = result.layers[index]
+    maps = list(layer.activated)
+    if pipeline.layers[index].pool.kind != "none":
+        maps += list(layer.pooled)
+    return shared_levels(maps, view)
+
+
+def render_item(item: MapItem, view: ViewOptions) -> npt.NDArray[np.uint8]:
+    """Draw a chosen map as the window draws it.
+
+    Parameters
+    ----------
+    item : MapItem
+        From :func:`select_maps`.
+    view : ViewOptions
+        The colour options (ignored for the input, drawn as the input view).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 ``(H, W, 3)`` RGB.
+    """
+    if item.stage == "input":
+        return render_input(item.array)
+    return render_map(item.array, map_look(item.array, view, item.shared))
 
 
 def montage_image(items: Sequence[MapItem], options: ExportOptions) -> npt.NDArray[np.uint8]:
@@ -295,10 +347,7 @@ def montage_image(items: Sequence[MapItem], options: ExportOptions) -> npt.NDArr
     rows: list[list[Tile]] = []
     owners: list[tuple[int, int]] = []
     for item in items:
-        if item.stage == "input":
-            tile = Tile(item.title, render_input(item.array, options.input_style))
-        else:
-            tile = Tile(item.title, render(item.array, options.style))
+        tile = Tile(item.title, render_item(item, options.view))
         owner = (item.layer, item.filter_index)
         if not owners or owners[-1] != owner:
             rows.append([])
@@ -393,16 +442,22 @@ def plan_export(result: PipelineResult, pipeline: Pipeline, source: str,
 
 def _map_files(fmt: str, path: Path, item: MapItem, options: ExportOptions
                ) -> list[PlannedFile]:
-    array, is_input = item.array, item.stage == "input"
-    style = options.input_style if is_input else options.style
+    array = item.array
     if fmt == "png16":
         return _png16_files(path, item)
     encoders: dict[str, Callable[[], bytes]] = {
-        "png": lambda: png8_bytes(array, style, is_input=is_input),
+        "png": partial(_png8, item, options.view),
         "tiff": lambda: tiff_bytes(array),
         "npy": lambda: npy_bytes(array),
     }
     return [PlannedFile(path, fmt, (item,), encoders[fmt])]
+
+
+def _png8(item: MapItem, view: ViewOptions) -> bytes:
+    if item.stage == "input":
+        return png8_bytes(render_input(item.array), gray=item.array.shape[0] != 3)
+    look = map_look(item.array, view, item.shared)
+    return png8_bytes(render_map(item.array, look), gray=look.colormap == "gray")
 
 
 def _describe(planned: PlannedFile) -> str:

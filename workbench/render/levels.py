@@ -1,63 +1,26 @@
-"""Qt-free colour scaling of feature maps: display levels, colour modes and colormap choice."""
+"""Display levels: which value range runs from the first to the last colour of a colormap.
+
+One rule for constant maps, used by the window and every exporter: a map whose values are
+all equal spans from 0 to its value, so a positive constant (e.g. a 1x1 global-pool result)
+is drawn at the top of the colormap, a negative one at the bottom, and an all-zero map at the
+bottom of ``(0, 1)`` (in symmetric mode at the middle of ``(-1, 1)``, the colour of zero).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-# Mode key -> menu title; the order is the menu order.
-COLOR_MODES: dict[str, str] = {
-    "minmax": "Min-max",
-    "symmetric": "Symmetric around 0",
-    "clamp01": "Clamp to [0, 1]",
-    "abs": "Absolute value",
-}
-COLOR_MODE_TIPS: dict[str, str] = {
-    "minmax": "Stretch each map from its smallest to its largest value.",
-    "symmetric": "Centre the scale on zero (-m..m) so the sign is visible; signed maps use a "
-                 "diverging colormap.",
-    "clamp01": "Show values in [0, 1]; everything below is black and above is white.",
-    "abs": "Show the magnitude |value|, from 0 to the largest magnitude.",
-}
-
-# Colormap key -> menu title. "red_blue" is defined below; the others ship with pyqtgraph.
-COLORMAPS: dict[str, str] = {
-    "gray": "Gray",
-    "viridis": "Viridis",
-    "inferno": "Inferno",
-    "CET-D1": "Diverging (CET-D1)",
-    "red_blue": "Red-blue",
-}
-DIVERGING_COLORMAPS: frozenset[str] = frozenset({"CET-D1", "red_blue"})
-DEFAULT_DIVERGING = "CET-D1"
-
-# ColorBrewer RdBu, reversed so that negative is blue and positive is red.
-RED_BLUE_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
-    (0.0, (5, 48, 97)),
-    (0.25, (67, 147, 195)),
-    (0.5, (247, 247, 247)),
-    (0.75, (214, 96, 77)),
-    (1.0, (103, 0, 31)),
+from workbench.render.options import (
+    COLOR_MODES,
+    DEFAULT_DIVERGING,
+    DIVERGING_COLORMAPS,
+    ViewOptions,
 )
 
-
-@dataclass(frozen=True)
-class ViewOptions:
-    """How maps are coloured: colormap key, colour mode and whether levels are shared."""
-
-    colormap: str = "gray"
-    mode: str = "minmax"
-    shared: bool = False
-
-    def __post_init__(self) -> None:
-        if self.colormap not in COLORMAPS:
-            raise ValueError(f"colormap must be one of {tuple(COLORMAPS)}, got {self.colormap!r}")
-        if self.mode not in COLOR_MODES:
-            raise ValueError(f"colour mode must be one of {tuple(COLOR_MODES)}, "
-                             f"got {self.mode!r}")
+Levels = tuple[float, float]
 
 
 def display_data(values: np.ndarray, mode: str) -> np.ndarray:
@@ -68,12 +31,17 @@ def display_data(values: np.ndarray, mode: str) -> np.ndarray:
     values : numpy.ndarray
         A 2-D map.
     mode : str
-        A key of :data:`COLOR_MODES`.
+        A key of :data:`~workbench.render.options.COLOR_MODES`.
 
     Returns
     -------
     numpy.ndarray
-        ``abs(values)`` for ``"abs"``, else ``values``; float32 C-order as pyqtgraph wants.
+        ``abs(values)`` for ``"abs"``, else ``values``; float32 C-order.
+
+    Examples
+    --------
+    >>> display_data(np.array([[-1.0, 2.0]]), "abs").tolist()
+    [[1.0, 2.0]]
     """
     arr = np.abs(values) if mode == "abs" else values
     return np.ascontiguousarray(arr, dtype=np.float32)
@@ -92,7 +60,7 @@ def _finite_range(values: np.ndarray) -> tuple[float, float] | None:
     return float(finite.min()), float(finite.max())
 
 
-def levels_for(arrays: Iterable[np.ndarray], mode: str) -> tuple[float, float]:
+def levels_for(arrays: Iterable[np.ndarray], mode: str) -> Levels:
     """Display levels ``(low, high)`` covering every array in ``arrays`` under ``mode``.
 
     Parameters
@@ -100,7 +68,7 @@ def levels_for(arrays: Iterable[np.ndarray], mode: str) -> tuple[float, float]:
     arrays : iterable of numpy.ndarray
         One map for per-view levels, several for shared levels. NaN and inf are ignored.
     mode : str
-        A key of :data:`COLOR_MODES`.
+        A key of :data:`~workbench.render.options.COLOR_MODES`.
 
     Returns
     -------
@@ -118,6 +86,8 @@ def levels_for(arrays: Iterable[np.ndarray], mode: str) -> tuple[float, float]:
     --------
     >>> levels_for([np.array([[-2.0, 1.0]])], "symmetric")
     (-2.0, 2.0)
+    >>> levels_for([np.full((1, 1), 4.5)], "minmax")
+    (0.0, 4.5)
     """
     if mode not in COLOR_MODES:
         raise ValueError(f"colour mode must be one of {tuple(COLOR_MODES)}, got {mode!r}")
@@ -144,13 +114,39 @@ def levels_for(arrays: Iterable[np.ndarray], mode: str) -> tuple[float, float]:
     return low, high
 
 
+def shared_levels(maps: Sequence[np.ndarray], options: ViewOptions) -> Levels | None:
+    """Return one colour scale for all ``maps`` when ``options.shared``, else ``None``.
+
+    Parameters
+    ----------
+    maps : sequence of numpy.ndarray
+        The maps shown together (the window's feature and pooled maps of one layer).
+    options : ViewOptions
+        The colour options.
+
+    Returns
+    -------
+    tuple of float or None
+        :func:`levels_for` over ``maps``, or ``None`` for per-map levels (or no maps).
+
+    Examples
+    --------
+    >>> maps = [np.array([[0.0, 1.0]]), np.array([[-3.0, 0.5]])]
+    >>> shared_levels(maps, ViewOptions(shared=True))
+    (-3.0, 1.0)
+    """
+    if not options.shared or not maps:
+        return None
+    return levels_for(maps, options.mode)
+
+
 def effective_colormap(colormap: str, mode: str, data_min: float) -> str:
     """Pick the colormap to draw with: signed maps in symmetric mode get a diverging one.
 
     Parameters
     ----------
     colormap : str
-        The user's choice, a key of :data:`COLORMAPS`.
+        The user's choice, a key of :data:`~workbench.render.options.COLORMAPS`.
     mode : str
         The colour mode.
     data_min : float
@@ -159,25 +155,44 @@ def effective_colormap(colormap: str, mode: str, data_min: float) -> str:
     Returns
     -------
     str
-        ``colormap``, or :data:`DEFAULT_DIVERGING` when a signed map is shown symmetric
-        around zero with a sequential colormap.
+        ``colormap``, or :data:`~workbench.render.options.DEFAULT_DIVERGING` when a signed
+        map is shown symmetric around zero with a sequential colormap.
+
+    Examples
+    --------
+    >>> effective_colormap("viridis", "symmetric", -1.0)
+    'CET-D1'
     """
     if mode == "symmetric" and data_min < 0 and colormap not in DIVERGING_COLORMAPS:
         return DEFAULT_DIVERGING
     return colormap
 
 
-def format_value(value: float) -> str:
-    """Format a map value for the hover read-out: 4 significant digits.
+def input_levels(image: np.ndarray) -> Levels:
+    """Levels of the input image: ``(0, 1)`` for intensities, else its own finite range.
 
     Parameters
     ----------
-    value : float
-        The value.
+    image : numpy.ndarray
+        The input tensor (any shape); one range over all channels.
 
     Returns
     -------
-    str
-        E.g. ``"3"``, ``"0.1235"``, ``"-1.5e+04"``.
+    tuple of float
+        ``(0, 1)`` if every finite value lies in ``[0, 1]``; otherwise ``(min, max)``, or
+        ``(v, v + 1)`` for a constant ``v`` outside ``[0, 1]``. ``low < high`` always.
+
+    Examples
+    --------
+    >>> input_levels(np.array([[0.2, 0.9]]))
+    (0.0, 1.0)
+    >>> input_levels(np.array([[-3.0, 5.0]]))
+    (-3.0, 5.0)
     """
-    return f"{value:.4g}"
+    found = _finite_range(np.asarray(image))
+    if found is None:
+        return 0.0, 1.0
+    low, high = found
+    if low >= 0 and high <= 1:
+        return 0.0, 1.0
+    return (low, high) if high > low else (low, low + 1.0)

@@ -1,13 +1,14 @@
-"""Colour lookup tables (256 x 3, uint8 RGB) for showing feature maps.
+"""Colour lookup tables (256 x 3, uint8 RGB), one per colormap key of the view options.
 
-Index ``i`` is the colour of the normalised value ``i / 255``. The GUI can hand a table to
-``pyqtgraph.ImageItem.setLookupTable`` so the window and the exported PNGs agree.
+Index ``i`` is the colour of the values in the ``i``-th of 256 equal bins between the levels
+(see :func:`workbench.render.image.to_indices`). The window and every exporter colour maps
+with these tables and nothing else.
 
 ``viridis`` and ``inferno`` are the matplotlib colormaps by Nathaniel J. Smith, Stefan van der
 Walt and Eric Firing (CC0), rounded to 8 bits as pyqtgraph rounds them (``int(255 * c + 0.5)``).
-``diverging`` runs from blue through white to red (ColorBrewer RdBu end and middle colours,
-linear in RGB) with white at both middle indices 127 and 128, so zero is white when the
-scaling is symmetric.
+``CET-D1`` is Peter Kovesi's diverging blue - white - red map (CC-BY 4.0, colorcet), as
+pyqtgraph samples it at 256 points. ``red_blue`` is ColorBrewer RdBu, reversed so that negative
+is blue and positive red, interpolated linearly in RGB between its five stops.
 """
 
 from __future__ import annotations
@@ -59,9 +60,34 @@ _INFERNO_HEX = (
     "fcffa4"
 )
 
-DIVERGING_BLUE = (33, 102, 172)
-DIVERGING_WHITE = (247, 247, 247)
-DIVERGING_RED = (178, 24, 43)
+_CET_D1_HEX = (
+    "2151db2552db2a53db2e54dc3155dc3556dc3857dc3b58dc3e5add415bdd435cdd465ddd485ede4b5fde4d60de50"
+    "61de5262de5464df5665df5866df5a67df5c68df5e6ae0606be0626ce0646de0666ee0686fe16970e16b72e16d73"
+    "e16f74e17075e27276e27478e27579e2777ae2797be37a7ce37c7de37d7fe37f80e38181e38282e48484e48585e4"
+    "8786e48887e48a88e58b8ae58d8be58e8ce5908ee6918fe69290e69491e69592e69794e69895e79a96e79b97e79c"
+    "98e79e9ae79f9be7a09ce8a29ee8a39fe8a4a0e8a6a1e8a7a3e8a8a4e9aaa5e9aba7e9aca8e9aea9e9afaae9b0ac"
+    "eab2adeab3aeeab4afeab6b1eab7b2eab8b3ebb9b5ebbbb6ebbcb7ebbdb8ebbebaebc0bbebc1bcecc2bdecc3bfec"
+    "c5c0ecc6c2ecc7c3ecc8c4eccac5edcbc7edccc8edcdc9edcfcbedd0ccedd1cdedd2cfeed3d0eed5d1eed6d3eed7"
+    "d4eed8d5eedad6eedbd8eedcd9eedddbefdedcefe0ddefe1deefe2dfefe3e1efe4e2efe5e3efe6e4eee8e5eee9e6"
+    "eeeae6edeae7edebe7ecece7ebede7eaeee7e9eee7e8efe7e7efe6e6f0e5e4f0e4e2f1e3e1f1e2dff1e1def1e0dc"
+    "f1dedaf1ddd8f2dcd6f2dad4f2d8d2f2d7d0f2d5cff2d4cdf2d2caf2d1c9f2cfc7f1cec5f1ccc3f1cac1f1c9bff1"
+    "c7bdf1c6bbf1c4b9f1c3b7f1c1b6f1c0b4f0beb2f0bdb0f0bbaef0b9acf0b8aaf0b6a8efb5a7efb3a4efb2a3efb0"
+    "a1eeaf9feead9deeac9beeaa99eda897eda796eda594eda492eca290eca18eec9f8deb9e8beb9c89eb9a87ea9985"
+    "ea9783ea9682e99480e9937ee9917ce88f7ae88e79e78c77e78b75e78973e68771e68670e5846ee5836ce4816ae4"
+    "8069e37e67e37c65e27b63e27962e17860e1765ee0745ce0735bdf7159df6f57de6e55de6c54dd6b52dd6950dc67"
+    "4fdb654ddb644bda6249da6048d95f46d85d44d85b43d75a41d7583fd6563dd5543cd5523ad45139d34f37d34d35"
+    "d24b34d14932d14730d0452ecf442dcf422bce3f29cd3d28cd3b26cc3924cb3722ca3521ca321fc9301dc82e1cc8"
+    "2b1ac72918c62616c52314c52012c41c10c3180ec2140cc2100ac10908c00206"
+)
+
+# ColorBrewer RdBu, reversed so that negative is blue and positive is red.
+RED_BLUE_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
+    (0.0, (5, 48, 97)),
+    (0.25, (67, 147, 195)),
+    (0.5, (247, 247, 247)),
+    (0.75, (214, 96, 77)),
+    (1.0, (103, 0, 31)),
+)
 
 
 def _from_hex(text: str) -> Table:
@@ -70,42 +96,52 @@ def _from_hex(text: str) -> Table:
     return table
 
 
-def _ramp(start: tuple[int, int, int], end: tuple[int, int, int],
-          n: int) -> npt.NDArray[np.float64]:
-    t = np.linspace(0.0, 1.0, n)[:, np.newaxis]
-    return np.asarray(start, np.float64) * (1 - t) + np.asarray(end, np.float64) * t
-
-
 def _gray() -> Table:
     table = np.repeat(np.arange(256, dtype=np.uint8)[:, np.newaxis], 3, axis=1)
     table.setflags(write=False)
     return table
 
 
-def _diverging() -> Table:
-    rows = np.vstack([_ramp(DIVERGING_BLUE, DIVERGING_WHITE, 128),
-                      _ramp(DIVERGING_WHITE, DIVERGING_RED, 128)])
+def _from_stops(stops: tuple[tuple[float, tuple[int, int, int]], ...]) -> Table:
+    positions = [p for p, _ in stops]
+    x = np.linspace(0.0, 1.0, 256)
+    rows = np.stack([np.interp(x, positions, [c[i] for _, c in stops]) for i in range(3)],
+                    axis=1)
     table = np.round(rows).astype(np.uint8)
     table.setflags(write=False)
     return table
 
 
-COLORMAPS: dict[str, Table] = {
+LOOKUP_TABLES: dict[str, Table] = {
     "gray": _gray(),
     "viridis": _from_hex(_VIRIDIS_HEX),
     "inferno": _from_hex(_INFERNO_HEX),
-    "diverging": _diverging(),
+    "CET-D1": _from_hex(_CET_D1_HEX),
+    "red_blue": _from_stops(RED_BLUE_STOPS),
 }
-"""Name -> read-only ``(256, 3)`` uint8 RGB table, in menu order."""
+"""Colormap key -> read-only ``(256, 3)`` uint8 RGB table, in menu order."""
 
 
-def colormap(name: str) -> Table:
-    """Look a colour table up by name.
+def _packed(table: Table) -> npt.NDArray[np.uint32]:
+    rgba = np.full((256, 4), 255, np.uint8)
+    rgba[:, :3] = table
+    packed = rgba.view(np.uint32).ravel()
+    packed.setflags(write=False)
+    return packed
+
+
+PACKED_RGBA: dict[str, npt.NDArray[np.uint32]] = {k: _packed(t) for k, t in LOOKUP_TABLES.items()}
+"""Colormap key -> the table as opaque RGBA bytes packed in one uint32 per entry: looking
+up four bytes at once is several times faster than three separate ones."""
+
+
+def lookup_table(name: str) -> Table:
+    """Look a colour table up by colormap key.
 
     Parameters
     ----------
     name : str
-        One of :data:`COLORMAPS`' keys.
+        One of :data:`LOOKUP_TABLES`' keys.
 
     Returns
     -------
@@ -119,42 +155,11 @@ def colormap(name: str) -> Table:
 
     Examples
     --------
-    >>> colormap("viridis")[0], colormap("diverging")[127]
-    (array([68,  1, 84], dtype=uint8), array([247, 247, 247], dtype=uint8))
+    >>> lookup_table("viridis")[0]
+    array([68,  1, 84], dtype=uint8)
     """
     try:
-        return COLORMAPS[name]
+        return LOOKUP_TABLES[name]
     except KeyError:
         raise ValueError(f"unknown colormap {name!r}; choose one of "
-                         f"{', '.join(COLORMAPS)}") from None
-
-
-def apply_colormap(indices: npt.ArrayLike, name: str) -> Table:
-    """Colour an image of 8-bit indices.
-
-    Parameters
-    ----------
-    indices : array_like of uint8
-        Any shape, values 0..255.
-    name : str
-        Colormap name.
-
-    Returns
-    -------
-    numpy.ndarray
-        uint8 RGB, shape ``indices.shape + (3,)``.
-
-    Raises
-    ------
-    ValueError
-        If the colormap is unknown or ``indices`` is not uint8.
-
-    Examples
-    --------
-    >>> apply_colormap(np.array([[0, 255]], np.uint8), "gray").tolist()
-    [[[0, 0, 0], [255, 255, 255]]]
-    """
-    idx = np.asarray(indices)
-    if idx.dtype != np.uint8:
-        raise ValueError(f"indices must be uint8, got dtype {idx.dtype}")
-    return np.asarray(colormap(name)[idx], dtype=np.uint8)
+                         f"{', '.join(LOOKUP_TABLES)}") from None

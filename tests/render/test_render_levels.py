@@ -1,13 +1,15 @@
 import numpy as np
 import pytest
 
-from workbench.gui.color_scaling import (
+from workbench.render import (
     COLORMAPS,
     ViewOptions,
     display_data,
     effective_colormap,
     format_value,
+    input_levels,
     levels_for,
+    shared_levels,
 )
 
 SIGNED = np.array([[-2.0, 0.5], [1.0, np.nan]], np.float32)
@@ -74,3 +76,21 @@ def test_format_value():
 def test_a_constant_map_spans_from_zero_so_it_is_not_drawn_black(value, expected):
     # A 1x1 global-pool map holds one value; min-max would collapse to one end.
     assert levels_for([np.full((1, 1), value)], "minmax") == expected
+
+
+def test_shared_levels_only_when_asked():
+    maps = [np.array([[0.0, 1.0]]), np.array([[-3.0, 0.5]])]
+    assert shared_levels(maps, ViewOptions(shared=False)) is None
+    assert shared_levels([], ViewOptions(shared=True)) is None
+    assert shared_levels(maps, ViewOptions(mode="abs", shared=True)) == (0.0, 3.0)
+
+
+@pytest.mark.parametrize(("image", "expected"), [
+    (np.array([[[0.2, 0.9]]]), (0.0, 1.0)),
+    (np.array([[[-3.0, 5.0]]]), (-3.0, 5.0)),
+    (np.full((1, 2, 2), 7.0), (7.0, 8.0)),
+    (np.array([[[np.nan, 2.0, np.inf]]]), (2.0, 3.0)),  # non-finite values ignored
+    (np.full((1, 2, 2), np.nan), (0.0, 1.0)),
+])
+def test_input_levels(image, expected):
+    assert input_levels(image) == expected
