@@ -794,7 +794,7 @@ def test_opening_an_image_or_choosing_still_ends_the_stream(live_window, qtbot):
 
 
 def test_live_benchmark_runs_through_the_window(tmp_path):
-    from workbench import bench_live
+    from workbench.gui import bench_live
 
     video = bench_live.write_pattern_video(tmp_path / "pattern.mp4", SIZE, 30)
     run = bench_live.run_size(video, SIZE, seconds=0.6)

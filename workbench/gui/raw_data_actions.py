@@ -1,7 +1,7 @@
 """Raw numeric inputs in the window: File > Open data…, typed values, the tutorials' examples.
 
 Raw data (:mod:`workbench.io.data_input`) is fed to the pipeline as given, in input mode
-``"raw"``; the tutorials' worked examples (:mod:`workbench.io.tutorial_examples`) load their
+``"raw"``; the tutorials' worked examples (:mod:`workbench.tutorials`) load their
 input together with their filters and parameters.
 """
 
@@ -33,7 +33,7 @@ from workbench.io.data_input import (
     parse_data_text,
 )
 from workbench.io.errors import LoadError
-from workbench.io.tutorial_examples import TUTORIAL_EXAMPLES, get_example
+from workbench.tutorials import TUTORIAL_EXAMPLES, get_example
 
 if TYPE_CHECKING:
     from workbench.gui.main_window import MainWindow
@@ -140,7 +140,7 @@ class RawDataActions:
         Parameters
         ----------
         key : str
-            See :data:`workbench.io.tutorial_examples.TUTORIAL_EXAMPLES`.
+            See :data:`workbench.tutorials.TUTORIAL_EXAMPLES`.
         """
         example = get_example(key)
         self.window.open_raw(RawData(example.data, example.name), example.pipeline)

@@ -19,6 +19,7 @@ from typing import TextIO
 import numpy as np
 import numpy.typing as npt
 
+from workbench.batch.inputs import InputItem, discover_inputs, fit_max_side, video_frames
 from workbench.core import (
     ACTIVATIONS,
     PADDING_MODES,
@@ -36,7 +37,6 @@ from workbench.io.bank import load_bank
 from workbench.io.colormaps import COLORMAPS
 from workbench.io.display import SCALE_MODES, DisplayStyle
 from workbench.io.errors import LoadError
-from workbench.io.inputs import InputItem, discover_inputs, fit_max_side, video_frames
 from workbench.io.maps import FORMATS, STAGES, ExportOptions, export_maps
 from workbench.io.naming import DEFAULT_PATTERN, check_pattern
 from workbench.io.workspace import WORKSPACE_FORMAT, load_workspace
@@ -378,7 +378,7 @@ def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
     Parameters
     ----------
     item : InputItem
-        From :func:`workbench.io.inputs.discover_inputs`.
+        From :func:`workbench.batch.inputs.discover_inputs`.
     pipeline : Pipeline
         The pipeline.
     options : ExportOptions

@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
+from workbench.batch import UsageError, main, parse_pool
+from workbench.batch.inputs import discover_inputs, fit_max_side
 from workbench.core import Pool, default_pipeline, image_to_chw, preset_filter, run_pipeline
 from workbench.io.bank import save_bank
-from workbench.io.batch import UsageError, main, parse_pool
-from workbench.io.inputs import discover_inputs, fit_max_side
 from workbench.io.maps import load_maps_npz
 from workbench.resources import sample_path
 from workbench.sources import load_image
