@@ -232,9 +232,9 @@ def test_slow_compute_drops_old_frames_and_latency_does_not_grow(live, sink, qtb
                                                                  monkeypatch):
     real = compute_worker.run_pipeline
 
-    def slow(image, pipeline):
+    def slow(image, pipeline, **kwargs):
         time.sleep(0.15)
-        return real(image, pipeline)
+        return real(image, pipeline, **kwargs)
 
     monkeypatch.setattr(compute_worker, "run_pipeline", slow)
     live.open_synthetic(size=SIZE)
