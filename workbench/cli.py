@@ -14,13 +14,18 @@ SubcommandMain = Callable[[Sequence[str]], int]
 
 
 def _bench(argv: Sequence[str]) -> int:
-    from workbench.bench import main as bench_main
+    if "--live" in argv:
+        # The live benchmark runs the real window: GUI code, imported only when asked for.
+        from workbench.gui.bench_live import main as live_main
+
+        return live_main([a for a in argv if a != "--live"])
+    from workbench.bench.compare import main as bench_main
 
     return bench_main(argv)
 
 
 def _apply(argv: Sequence[str]) -> int:
-    from workbench.io.batch import main as apply_main
+    from workbench.batch import main as apply_main
 
     return apply_main(argv)
 

@@ -191,3 +191,18 @@ def test_geometry_agrees_with_running_the_layer(layer, height, width):
     result = run_pipeline(image, Pipeline("gray", (layer,))).layers[0]
     assert result.conv[0].shape == geo.conv_size
     assert result.pooled[0].shape == geo.pool_size
+
+
+def test_one_output_size_formula_for_asymmetric_padding():
+    from workbench.core import Layer, conv2d, preset_filter
+
+    # "same" padding of an even kernel pads (0, 1): the formula takes the pair.
+    assert conv_output_size(5, 2, padding=(0, 1)) == 5
+    assert conv_output_size(7, 3, 2, (1, 1), 2) == conv_output_size(7, 3, 2, 1, 2)
+    out = conv2d(np.zeros((1, 6, 9), np.float32), np.zeros((1, 1, 2, 2), np.float32),
+                 padding="same", dilation=(1, 2))
+    assert out.shape[1:] == (conv_output_size(6, 2, 1, (0, 1)),
+                             conv_output_size(9, 2, 1, (1, 1), 2)) == (6, 9)
+    layer = Layer((preset_filter("box_blur_3"),), padding=(1, 0), stride=(2, 3))
+    assert layer_geometry(layer, 6, 9).conv_size == (conv_output_size(6, 3, 2, 1),
+                                                     conv_output_size(9, 3, 3, 0))

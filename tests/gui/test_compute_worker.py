@@ -70,3 +70,33 @@ def test_stop_joins_the_thread(qtbot):
     c.stop()
     assert not c.running
     c.stop()  # idempotent
+
+
+def test_frame_buffers_are_reused_only_once_nobody_holds_the_result(controller, qtbot):
+    import gc
+
+    from workbench.gui.compute_worker import KEEP_FRAMES
+
+    rng = np.random.default_rng(5)
+    pipeline = default_pipeline()
+    held = []  # what a window, an export dialog or the recorder would keep
+    seen_bases = []
+
+    def run_frame():
+        with qtbot.waitSignal(controller.sigOutcome, timeout=TIMEOUT) as blocker:
+            controller.request(rng.random((1, 32, 32), dtype=np.float32), pipeline)
+            controller.flush()
+        return blocker.args[0]
+
+    first = run_frame()
+    held.append(first)
+    snapshot = [m.copy() for m in first.result.layers[0].conv]
+    for _ in range(KEEP_FRAMES + 3):
+        outcome = run_frame()
+        seen_bases.append(id(outcome.result.layers[0].conv[0].base))
+        del outcome
+        gc.collect()
+    # The held result was never overwritten, while dropped frames' buffers came back.
+    assert [m.tobytes() for m in first.result.layers[0].conv] == [s.tobytes() for s in snapshot]
+    assert id(first.result.layers[0].conv[0].base) not in seen_bases
+    assert len(set(seen_bases)) <= KEEP_FRAMES + 1 < len(seen_bases)

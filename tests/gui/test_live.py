@@ -232,9 +232,9 @@ def test_slow_compute_drops_old_frames_and_latency_does_not_grow(live, sink, qtb
                                                                  monkeypatch):
     real = compute_worker.run_pipeline
 
-    def slow(image, pipeline):
+    def slow(image, pipeline, **kwargs):
         time.sleep(0.15)
-        return real(image, pipeline)
+        return real(image, pipeline, **kwargs)
 
     monkeypatch.setattr(compute_worker, "run_pipeline", slow)
     live.open_synthetic(size=SIZE)
@@ -794,7 +794,7 @@ def test_opening_an_image_or_choosing_still_ends_the_stream(live_window, qtbot):
 
 
 def test_live_benchmark_runs_through_the_window(tmp_path):
-    from workbench import bench_live
+    from workbench.gui import bench_live
 
     video = bench_live.write_pattern_video(tmp_path / "pattern.mp4", SIZE, 30)
     run = bench_live.run_size(video, SIZE, seconds=0.6)

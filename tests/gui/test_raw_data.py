@@ -5,7 +5,7 @@ import pytest
 
 from workbench.gui import file_prompts
 from workbench.gui.raw_data_actions import TYPED_NAME
-from workbench.io.tutorial_examples import TUTORIAL_EXAMPLES, get_example
+from workbench.tutorials import TUTORIAL_EXAMPLES, get_example
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ from workbench.core import default_pipeline
 from workbench.gui import file_prompts
 from workbench.gui.live_panel import STILL
 from workbench.gui.settings import LiveChoices, WorkbenchSettings, load_settings, save_settings
-from workbench.io.tutorial_examples import get_example
 from workbench.sources import Size
+from workbench.tutorials import get_example
 
 
 @pytest.fixture(autouse=True)

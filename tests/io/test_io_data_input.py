@@ -1,9 +1,8 @@
-"""Numeric data inputs (npy / csv / txt / typed text), tutorial examples, data workspaces."""
+"""Numeric data inputs (npy / csv / txt / typed text) and data workspaces."""
 
 import numpy as np
 import pytest
 
-from workbench.core import run_pipeline
 from workbench.io import LoadError
 from workbench.io.data_input import (
     RawData,
@@ -12,7 +11,6 @@ from workbench.io.data_input import (
     parse_data_text,
     to_chw,
 )
-from workbench.io.tutorial_examples import TUTORIAL_EXAMPLES, get_example
 from workbench.io.workspace import (
     SourceSpec,
     Workspace,
@@ -21,6 +19,7 @@ from workbench.io.workspace import (
     workspace_from_dict,
     workspace_to_dict,
 )
+from workbench.tutorials import get_example
 
 
 @pytest.mark.parametrize(("array", "rows_are_channels", "shape"), [
@@ -121,27 +120,6 @@ def test_format_round_trips_exactly():
 def test_raw_data_describes_itself():
     raw = RawData(np.ones((2, 1, 6)), "signal")
     assert raw.channels == 2 and raw.describe() == "signal — 2 channels of 1x6"
-
-
-@pytest.mark.parametrize("example", TUTORIAL_EXAMPLES, ids=lambda e: e.key)
-def test_every_tutorial_example_reproduces_its_printout(example):
-    assert example.pipeline.input_mode == "raw"
-    assert example.data.dtype == np.float32 and example.data.ndim == 3
-    result = run_pipeline(example.data, example.pipeline).layers[0]
-    assert [m.tolist() for m in result.pooled] == [e.tolist() for e in example.expected]
-    assert example.name and example.source and example.description
-
-
-def test_tutorial_examples_cover_the_seeds():
-    names = [e.name for e in TUTORIAL_EXAMPLES]
-    for wanted in ("1-D: k=3, dilation 2 (PyTorch)", "Groups: 2 channels, groups=2",
-                   "Depthwise: 4 filters", "Keras Conv1D bump detector",
-                   "Keras Conv2D vertical line", "4x4 handwritten 1", "Max pooling 2x2"):
-        assert wanted in names
-    assert len(set(names)) == len(names)
-    assert get_example("k3").expected[0].tolist() == [[12, 18, 24, 30]]
-    with pytest.raises(KeyError, match="known: k1"):
-        get_example("nope")
 
 
 def test_data_workspace_inline_and_by_path(tmp_path):

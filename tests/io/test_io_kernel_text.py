@@ -48,8 +48,8 @@ def test_ragged_rows_name_the_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "fmt", "message"), [
     ("1 2\n3 x\n", "txt", "line 2, column 2: 'x' is not a number"),
     ("1,,2\n", "csv", "line 1, column 2: an empty value is not a number"),
-    ("1 2\nnan 1\n", "txt", "line 2, column 1: 'nan' is not a number"),
-    ("1 1e39\n", "txt", "line 1, column 2: 1e39 is too large for float32"),
+    ("1 2\nnan 1\n", "txt", "line 2, column 1: 'nan' is not a finite number"),
+    ("1 1e39\n", "txt", "line 1, column 2: '1e39' is too large for a float32 weight"),
     ("1 2\nc d\n", "txt", "line 2, column 1: 'c' is not a number"),
     ("\n\n", "txt", "no numbers found"),
     ("title\n", "txt", "no numbers found"),
@@ -77,3 +77,25 @@ def test_non_text_file_and_existing_target(tmp_path: Path, listing) -> None:
     with pytest.raises(FileExistsError):
         save_kernel(tmp_path / "k.txt", [[1.0]])
     assert listing(tmp_path) == before
+
+
+def test_file_and_cell_readers_share_one_float32_bound() -> None:
+    from workbench.core.arrays import FLOAT32_OVERFLOW
+    from workbench.core.kernel_ops import parse_kernel_text, parse_value
+
+    f32_max = float(np.finfo(np.float32).max)
+    # Above float32's largest value but rounding down to it: the kernel file reader used to
+    # refuse this (bound finfo.max) while a typed cell accepted it (bound: rounds to inf).
+    between = f32_max * (1 + 2.0**-26)
+    assert f32_max < between < FLOAT32_OVERFLOW
+    text = f"1 {between!r}\n"
+    assert parse_kernel(text, "txt").tolist() == parse_kernel_text(text).tolist()
+    assert parse_kernel(text, "txt")[0, 1] == np.float32(f32_max) == np.float32(parse_value(
+        repr(between)))
+    for too_big in (FLOAT32_OVERFLOW, 1e39):
+        with pytest.raises(ValueError, match="too large for a float32"):
+            parse_value(repr(too_big))
+        with pytest.raises(ValueError, match="too large for a float32"):
+            parse_kernel(f"1 {too_big!r}\n", "txt")
+        with pytest.raises(ValueError, match="too large for a float32"):
+            parse_kernel_text(f"1 {too_big!r}")

@@ -5,6 +5,7 @@ any real dtype are converted once to float32 C-contiguous; outputs are float32.
 """
 
 from workbench.core.activations import ACTIVATIONS, activate, leaky_relu, relu, sigmoid, tanh
+from workbench.core.buffers import BufferPool, Lease
 from workbench.core.conv import PADDING_MODES, conv1d, conv2d
 from workbench.core.geometry import LayerGeometry, layer_geometry
 from workbench.core.image import image_to_chw
@@ -50,8 +51,8 @@ from workbench.core.warmup import warmup
 
 __all__ = [
     "ACTIVATIONS", "PADDING_MODES", "POOL_KINDS", "PRESETS", "SCHEMA_VERSION",
-    "Filter", "Layer", "LayerGeometry", "LayerResult", "Pipeline", "PipelineError",
-    "PipelineResult", "Pool", "Preset", "StageTimes",
+    "BufferPool", "Filter", "Layer", "LayerGeometry", "LayerResult", "Lease", "Pipeline",
+    "PipelineError", "PipelineResult", "Pool", "Preset", "StageTimes",
     "activate", "avg_pool1d", "avg_pool2d", "channels_first_to_last", "channels_last_to_first",
     "conv1d", "conv2d", "conv_output_size", "default_pipeline", "divisors",
     "expected_input_channels", "from_json",

@@ -14,6 +14,14 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float32]
 IntPair = tuple[int, int]
 
+FLOAT32_OVERFLOW: float = float(2**128 - 2**103)
+"""The float32 bound: halfway between float32's largest value and ``2**128``.
+
+A number whose magnitude is at least this rounds to infinity as float32; anything smaller
+rounds to a finite float32 (at most ``numpy.finfo(numpy.float32).max``). Every parser and
+range check of weights uses this one bound.
+"""
+
 
 def as_float32(a: Any, name: str) -> FloatArray:
     """Return ``a`` as a float32 C-contiguous array.

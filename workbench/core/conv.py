@@ -10,6 +10,7 @@ import numpy as np
 
 from workbench.core import _kernels
 from workbench.core.arrays import FloatArray, IntPair, as_float32, batched, pair, single
+from workbench.core.shapes import conv_output_size
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
@@ -193,8 +194,8 @@ def plan_conv2d(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, paddi
     if flip:
         w = np.ascontiguousarray(w[:, :, ::-1, ::-1])
     height, width = x4.shape[2], x4.shape[3]
-    h_out = (height + pads[0] + pads[1] - d[0] * (kh - 1) - 1) // s[0] + 1
-    w_out = (width + pads[2] + pads[3] - d[1] * (kw - 1) - 1) // s[1] + 1
+    h_out = conv_output_size(height, kh, s[0], (pads[0], pads[1]), d[0])
+    w_out = conv_output_size(width, kw, s[1], (pads[2], pads[3]), d[1])
     if h_out < 1 or w_out < 1:
         raise ValueError(
             f"output would be {h_out}x{w_out}: the input {height}x{width} with padding "

@@ -10,12 +10,11 @@ pooling functions run one after the other.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from workbench.core import _kernels
 from workbench.core.arrays import FloatArray, IntPair
+from workbench.core.buffers import Lease
 from workbench.core.conv import KERNEL_LOCK, ConvPlan
 from workbench.core.pooling import _divisors, _pool_geometry
 
@@ -24,12 +23,6 @@ from workbench.core.pooling import _divisors, _pool_geometry
 _ACTIVATION_CODES = {"none": 0, "relu": 1, "leaky_relu": 2}
 _POOL_CODES = {"none": 0, "max": 1, "min": 2, "avg": 3}
 _NO_DIVISORS = np.zeros(0, dtype=np.float32)
-# Output arrays of recent calls, reused once the caller has dropped every reference (views
-# hold one too). A fresh 10 MB array is new memory that page-faults as the kernel writes
-# it: measured 1,800 faults and +2-3 ms per 640x480 frame, half the frame's compute.
-# Bounded, so at most about two frames' outputs stay alive after the caller lets go.
-_RECENT: list[FloatArray] = []
-_RECENT_MAX_BYTES = 160 * 2**20
 
 
 def can_fuse(activation: str, pool_kind: str, pool_size: IntPair,
@@ -68,7 +61,7 @@ def can_fuse(activation: str, pool_kind: str, pool_size: IntPair,
 
 def conv_activate_pool(plan: ConvPlan, activation: str, negative_slope: float,
                        pool_kind: str, pool_size: IntPair, pool_stride: IntPair | None,
-                       pool_padding: IntPair, ceil_mode: bool
+                       pool_padding: IntPair, ceil_mode: bool, *, buffers: Lease | None = None
                        ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Run a planned convolution, its activation and its pooling in one pass.
 
@@ -85,6 +78,9 @@ def conv_activate_pool(plan: ConvPlan, activation: str, negative_slope: float,
     pool_size, pool_stride, pool_padding, ceil_mode
         As for :func:`~workbench.core.pooling.max_pool2d` (``pool_stride`` None means
         the window size).
+    buffers : Lease, optional
+        Where the output arrays come from (see :mod:`workbench.core.buffers`); by
+        default they are new arrays.
 
     Returns
     -------
@@ -113,10 +109,15 @@ def conv_activate_pool(plan: ConvPlan, activation: str, negative_slope: float,
             row_div = _divisors(conv_shape[2], out_size[0], k[0], s[0], p[0], True)
             col_div = _divisors(conv_shape[3], out_size[1], k[1], s[1], p[1], True)
     slope = np.float32(negative_slope)
+    if buffers is None:
+        conv = np.empty(conv_shape, dtype=np.float32)
+        activated = np.empty(conv_shape, dtype=np.float32)
+        pooled = activated if pool_kind == "none" else np.empty(pooled_shape, dtype=np.float32)
+    else:
+        conv = buffers.take(conv_shape)
+        activated = buffers.take(conv_shape)
+        pooled = activated if pool_kind == "none" else buffers.take(pooled_shape)
     with KERNEL_LOCK:
-        conv = _empty(conv_shape)
-        activated = _empty(conv_shape)
-        pooled = activated if pool_kind == "none" else _empty(pooled_shape)
         _kernels.conv_act_pool(plan.x, plan.weight, plan.bias, conv, activated, pooled,
                                *plan.kernel_args, _ACTIVATION_CODES[activation], slope,
                                _POOL_CODES[pool_kind], k[0], k[1], s[0], s[1], p[0], p[1], 1,
@@ -124,23 +125,3 @@ def conv_activate_pool(plan: ConvPlan, activation: str, negative_slope: float,
     if plan.had_batch:
         return conv, activated, pooled
     return conv[0], activated[0], pooled[0]
-
-
-
-def _empty(shape: tuple[int, ...]) -> FloatArray:
-    """Return an uninitialised float32 array, reusing a recent output nobody else holds.
-
-    Call with ``KERNEL_LOCK`` held (it guards ``_RECENT``).
-    """
-    for i in range(len(_RECENT)):
-        # Two references: the list's and getrefcount's argument; any view or other
-        # holder of the array adds one.
-        if _RECENT[i].shape == shape and sys.getrefcount(_RECENT[i]) == 2:
-            out = _RECENT.pop(i)
-            _RECENT.append(out)
-            return out
-    out = np.empty(shape, dtype=np.float32)
-    _RECENT.append(out)
-    while sum(a.nbytes for a in _RECENT) > _RECENT_MAX_BYTES and len(_RECENT) > 1:
-        _RECENT.pop(0)
-    return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from workbench.core.arrays import IntPair
 from workbench.core.conv import resolve_padding
 from workbench.core.pipeline import Layer
-from workbench.core.shapes import formula_text, pool_output_size
+from workbench.core.shapes import conv_output_size, formula_text, pool_output_size
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ def layer_geometry(layer: Layer, height: int, width: int,
                                                    layer.dilation)
     except ValueError as exc:
         return LayerGeometry((0, 0), (0, 0), ("", ""), (), str(exc))
-    h_out = (height + top + bottom - dy * (kh - 1) - 1) // sy + 1
-    w_out = (width + left + right - dx * (kw - 1) - 1) // sx + 1
+    h_out = conv_output_size(height, kh, sy, (top, bottom), dy)
+    w_out = conv_output_size(width, kw, sx, (left, right), dx)
     conv_formulas = (
         formula_text("H_out", height, kh, sy, top, dy, h_out, extra_padding=bottom - top),
         formula_text("W_out", width, kw, sx, left, dx, w_out, extra_padding=right - left))

@@ -13,14 +13,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from workbench.core.arrays import FloatArray, as_float32
+from workbench.core.arrays import FLOAT32_OVERFLOW, FloatArray, as_float32
 
 #: Largest kernel side the editor and the parser accept.
 MAX_KERNEL_SIZE = 15
 FLIP_AXES: tuple[str, ...] = ("both", "horizontal", "vertical")
 FORMAT_STYLES: tuple[str, ...] = ("numpy", "csv", "text")
-# Halfway between float32's largest value and 2**128: anything this big rounds to inf.
-_FLOAT32_OVERFLOW = float(2**128 - 2**103)
 
 
 def _kernel(k: Any) -> FloatArray:
@@ -106,7 +104,7 @@ def scale(k: Any, factor: float) -> FloatArray:
     if not math.isfinite(f):
         raise ValueError(f"factor must be a finite number, got {factor!r}")
     out = _kernel(k).astype(np.float64) * f
-    if np.abs(out).max() >= _FLOAT32_OVERFLOW:
+    if np.abs(out).max() >= FLOAT32_OVERFLOW:
         raise ValueError(f"scaling by {f:g} overflows float32")
     return _out(out)
 
@@ -353,7 +351,7 @@ def _number(token: str) -> float:
         raise ValueError(f"{token!r} is not a number") from None
     if not math.isfinite(value):
         raise ValueError(f"{token!r} is not a finite number")
-    if abs(value) >= _FLOAT32_OVERFLOW:
+    if abs(value) >= FLOAT32_OVERFLOW:
         raise ValueError(f"{token!r} is too large for a float32 weight")
     return value
 

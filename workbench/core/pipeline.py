@@ -16,6 +16,7 @@ import numpy as np
 
 from workbench.core.activations import ACTIVATIONS, activate
 from workbench.core.arrays import FloatArray, IntPair, as_float32, pair
+from workbench.core.buffers import Lease
 from workbench.core.conv import PADDING_MODES, ConvPlan, plan_conv2d, run_conv_plan
 from workbench.core.fused import can_fuse, conv_activate_pool
 from workbench.core.pooling import (
@@ -335,8 +336,8 @@ def _conv_batches(x: FloatArray, layer: Layer, index: int) -> list[tuple[list[in
     return batches
 
 
-def _run_layer(x: FloatArray, layer: Layer,
-               index: int) -> tuple[list[Batch], list[Batch], list[Batch], StageTimes]:
+def _run_layer(x: FloatArray, layer: Layer, index: int, buffers: Lease | None = None
+               ) -> tuple[list[Batch], list[Batch], list[Batch], StageTimes]:
     """Conv, activation and pooling of one layer: fused when possible, else stage by stage."""
     pool = layer.pool
     t0 = time.perf_counter()
@@ -349,7 +350,7 @@ def _run_layer(x: FloatArray, layer: Layer,
             try:
                 maps = conv_activate_pool(plan, layer.activation, layer.negative_slope,
                                           pool.kind, pool.size, pool.stride, pool.padding,
-                                          pool.ceil_mode)
+                                          pool.ceil_mode, buffers=buffers)
             except ValueError as exc:
                 raise PipelineError(f"pooling: {exc}", index) from exc
             conv.append((idx, maps[0]))
@@ -393,7 +394,8 @@ def _pool(maps: FloatArray, pool: Pool, index: int) -> FloatArray:
         raise PipelineError(f"pooling: {exc}", index) from exc
 
 
-def run_pipeline(image_chw: Any, pipeline: Pipeline) -> PipelineResult:
+def run_pipeline(image_chw: Any, pipeline: Pipeline, *,
+                 buffers: Lease | None = None) -> PipelineResult:
     """Run every layer of ``pipeline`` on an input tensor.
 
     Parameters
@@ -403,6 +405,11 @@ def run_pipeline(image_chw: Any, pipeline: Pipeline) -> PipelineResult:
         :func:`workbench.core.image.image_to_chw`); for ``"raw"`` the data as given.
     pipeline : Pipeline
         What to compute.
+    buffers : Lease, optional
+        Reusable output buffers owned by the caller (see :mod:`workbench.core.buffers`):
+        the fused conv + activation + pool pass writes its maps into arrays taken from
+        this lease, which the caller releases once it no longer reads the result. By
+        default every map is a new array.
 
     Returns
     -------
@@ -433,7 +440,7 @@ def run_pipeline(image_chw: Any, pipeline: Pipeline) -> PipelineResult:
     for index, layer in enumerate(pipeline.layers):
         if not layer.enabled_filters:
             raise PipelineError("no enabled filters", index)
-        conv, activated, pooled, times = _run_layer(current, layer, index)
+        conv, activated, pooled, times = _run_layer(current, layer, index, buffers)
         count = len(layer.enabled_filters)
         results.append(LayerResult(
             tuple(f.name for f in layer.enabled_filters), _per_filter(conv, count),

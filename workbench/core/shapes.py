@@ -16,12 +16,20 @@ def _check_sizes(n: int, kernel: int, stride: int, padding: int, dilation: int) 
             raise ValueError(f"{name} must be a {kind} integer, got {value!r}")
 
 
-def conv_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0,
+def _window_count(padded: int, kernel: int, stride: int, dilation: int,
+                  ceil_mode: bool = False) -> int:
+    # The one output-size formula: windows of a dilated kernel over a padded length.
+    reach = padded - dilation * (kernel - 1) - 1
+    return (reach + (stride - 1 if ceil_mode else 0)) // stride + 1
+
+
+def conv_output_size(n: int, kernel: int, stride: int = 1, padding: int | tuple[int, int] = 0,
                      dilation: int = 1) -> int:
     """Length of a convolution output along one axis.
 
     ``floor((n + 2*padding - dilation*(kernel-1) - 1) / stride) + 1``, as in
-    ``torch.nn.Conv2d``. The result may be zero or negative when the kernel does not
+    ``torch.nn.Conv2d`` (with a ``(before, after)`` pair, ``before + after`` replaces
+    ``2*padding``). The result may be zero or negative when the kernel does not
     fit; callers turn that into an error naming the parameters.
 
     Parameters
@@ -32,8 +40,9 @@ def conv_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0,
         Kernel length.
     stride : int, optional
         Step between windows.
-    padding : int, optional
-        Zeros added on each side.
+    padding : int or tuple of int, optional
+        Zeros added on each side, or ``(before, after)`` (``"same"`` padding of an even
+        kernel is asymmetric).
     dilation : int, optional
         Spacing between kernel taps.
 
@@ -53,9 +62,13 @@ def conv_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0,
     480
     >>> conv_output_size(6, 3, stride=3)
     2
+    >>> conv_output_size(5, 2, padding=(0, 1))
+    5
     """
-    _check_sizes(n, kernel, stride, padding, dilation)
-    return (n + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+    before, after = (padding, padding) if not isinstance(padding, tuple) else padding
+    _check_sizes(n, kernel, stride, before, dilation)
+    _check_sizes(n, kernel, stride, after, dilation)
+    return _window_count(n + before + after, kernel, stride, dilation)
 
 
 def pool_output_size(n: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1,
@@ -98,8 +111,7 @@ def pool_output_size(n: int, kernel: int, stride: int, padding: int = 0, dilatio
     3
     """
     _check_sizes(n, kernel, stride, padding, dilation)
-    span = n + 2 * padding - dilation * (kernel - 1) - 1
-    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    out = _window_count(n + 2 * padding, kernel, stride, dilation, ceil_mode)
     if ceil_mode and (out - 1) * stride >= n + padding:
         out -= 1
     return out

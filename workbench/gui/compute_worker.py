@@ -3,20 +3,38 @@
 The GUI posts requests into a one-slot mailbox and wakes the worker; the worker always
 takes the newest request, so a burst of edits costs at most one stale computation. Each
 request carries a generation number and results of superseded generations are dropped.
+
+The worker owns the output buffers reused across frames (a :class:`~workbench.core.BufferPool`,
+one lease per frame). A frame's buffers go back to the pool only once its
+:class:`~workbench.core.PipelineResult` has been dropped by everyone (the views, an open
+export dialog, the recorder's queue all hold the result while they read its maps) *and*
+:data:`KEEP_FRAMES` newer frames have been computed, so arrays a widget still holds for a
+moment after the next result replaced the displayed one are not overwritten either.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from workbench.core import Pipeline, PipelineError, PipelineResult, run_pipeline, warmup
+from workbench.core import (
+    BufferPool,
+    Lease,
+    Pipeline,
+    PipelineError,
+    PipelineResult,
+    run_pipeline,
+    warmup,
+)
 
 DEBOUNCE_MS = 30
+KEEP_FRAMES = 2  # newest frames whose buffers are never recycled
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +90,22 @@ class _Worker(QObject):
     def __init__(self, mailbox: _Mailbox) -> None:
         super().__init__()
         self._mailbox = mailbox
+        self.pool = BufferPool()
+        self._frame = 0
+        # (frame number, lease) of results nobody holds any more; appended by the results'
+        # finalizers (in whichever thread dropped them; deque appends are atomic).
+        self._retired: deque[tuple[int, Lease]] = deque()
+
+    def _recycle(self) -> None:
+        """Release the retired leases at least :data:`KEEP_FRAMES` frames old."""
+        kept = []
+        while self._retired:
+            frame, lease = self._retired.popleft()
+            if frame <= self._frame - KEEP_FRAMES:
+                lease.release()
+            else:
+                kept.append((frame, lease))
+        self._retired.extend(kept)
 
     @Slot()
     def warm_up(self) -> None:
@@ -86,12 +120,20 @@ class _Worker(QObject):
         self.sigStarted.emit(request.generation)
         start = time.perf_counter()
         result, error = None, None
+        self._frame += 1
+        self._recycle()
+        lease = self.pool.lease()
         try:
-            result = run_pipeline(request.image, request.pipeline)
+            result = run_pipeline(request.image, request.pipeline, buffers=lease)
         except PipelineError as exc:
             error = str(exc)
         except (ValueError, MemoryError) as exc:
             error = f"{type(exc).__name__}: {exc}"
+        if result is None:
+            lease.release()  # no result holds these buffers
+        else:
+            done = weakref.finalize(result, self._retired.append, (self._frame, lease))
+            done.atexit = False
         self.sigFinished.emit(ComputeOutcome(request, result, error,
                                              time.perf_counter() - start))
 

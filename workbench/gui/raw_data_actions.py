@@ -1,7 +1,7 @@
 """Raw numeric inputs in the window: File > Open data…, typed values, the tutorials' examples.
 
 Raw data (:mod:`workbench.io.data_input`) is fed to the pipeline as given, in input mode
-``"raw"``; the tutorials' worked examples (:mod:`workbench.io.tutorial_examples`) load their
+``"raw"``; the tutorials' worked examples (:mod:`workbench.tutorials`) load their
 input together with their filters and parameters.
 """
 
@@ -32,8 +32,8 @@ from workbench.io.data_input import (
     parse_data_text,
 )
 from workbench.io.errors import LoadError
-from workbench.io.tutorial_examples import TUTORIAL_EXAMPLES
 from workbench.session import InputState, Session
+from workbench.tutorials import TUTORIAL_EXAMPLES
 
 TYPED_NAME = "typed values"
 STARTER_TEXT = "1 2 3 4 5 6"
@@ -150,7 +150,7 @@ class RawDataActions:
         Parameters
         ----------
         key : str
-            See :data:`workbench.io.tutorial_examples.TUTORIAL_EXAMPLES`.
+            See :data:`workbench.tutorials.TUTORIAL_EXAMPLES`.
         """
         self.session.open_tutorial(key)
 

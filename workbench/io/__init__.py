@@ -1,9 +1,9 @@
-"""Files in and out, without Qt: feature-map export, filter banks, kernels, workspaces, batch.
+"""Files in and out, without Qt: feature-map export, filter banks, kernels, workspaces.
 
 Every write is atomic and refuses to replace an existing file unless asked
 (:mod:`workbench.io.atomic`); every reader raises :class:`LoadError` (a ``ValueError``)
 naming the file when the content is invalid or truncated. The GUI wires these functions into
-dialogs; ``conv-workbench apply`` (:mod:`workbench.io.batch`) uses them headless.
+dialogs; ``conv-workbench apply`` (:mod:`workbench.batch`) uses them headless.
 """
 
 from workbench.io.atomic import StagedWrites, atomic_write, write_bytes, write_text

@@ -6,13 +6,16 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core.kernel_ops import format_value
+
 
 def float32_text(value: Any, *, integers: bool = False) -> str:
     """Return short decimal text that parses (via Python ``float``) to ``value`` as float32.
 
-    NumPy's shortest float32 representation round-trips when parsed straight to float32;
-    parsing it as a double first (as Python, JSON and most code do) could in rare cases
-    round differently, so that is checked and the exact double text is used instead.
+    The digits are :func:`workbench.core.kernel_ops.format_value`'s (the fewest that read
+    back, through a double as Python and JSON parse, to the same float32); this adds the
+    file formats' choices: non-finite values are refused and whole numbers are written
+    with ``.0`` unless ``integers``.
 
     Parameters
     ----------
@@ -39,9 +42,7 @@ def float32_text(value: Any, *, integers: bool = False) -> str:
     v = np.float32(value)
     if not np.isfinite(v):
         raise ValueError(f"cannot write the non-finite value {value!r}")
-    if integers and float(v).is_integer() and abs(v) < 2**53:
-        return str(int(v))
-    text = str(v)  # NumPy's shortest round-tripping float32 text
-    if np.float32(float(text)) != v:
-        text = repr(float(v))
+    text = format_value(v)  # the core's one shortest round-tripping float32 writer
+    if not integers and text.lstrip("-").isdigit():
+        text += ".0"
     return text

@@ -17,12 +17,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from workbench.core.kernel_ops import parse_value
 from workbench.io.atomic import write_text
 from workbench.io.errors import LoadError
 from workbench.io.float_text import float32_text
 
 KERNEL_TEXT_FORMATS: tuple[str, ...] = ("csv", "txt")
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Only tells a header line (no number at all) from a row; every value is read by the core's
+# parse_value, the one reader of typed weights (and its one float32 bound).
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -128,14 +130,13 @@ def parse_kernel(text: str, fmt: str | None = None) -> npt.NDArray[np.float32]:
             continue
         row = []
         for column, cell in enumerate(cells, 1):
-            if not _NUMBER.fullmatch(cell):
-                shown = repr(cell) if cell else "an empty value"
-                raise ValueError(f"line {number}, column {column}: {shown} is not a number")
-            value = float(cell)
-            if abs(value) > _FLOAT32_MAX:
-                raise ValueError(f"line {number}, column {column}: {cell} is too large for "
-                                 "float32")
-            row.append(value)
+            if not cell:
+                raise ValueError(f"line {number}, column {column}: an empty value is not a "
+                                 "number")
+            try:
+                row.append(parse_value(cell))
+            except ValueError as exc:
+                raise ValueError(f"line {number}, column {column}: {exc}") from None
         if rows and len(row) != len(rows[0]):
             noun = "value" if len(row) == 1 else "values"
             raise ValueError(f"line {number} has {len(row)} {noun} but line {first_row} "

@@ -19,7 +19,6 @@ from psygnal import Signal
 from workbench.core import Pipeline, PipelineResult
 from workbench.io.data_input import RawData
 from workbench.io.images import ImageLoadError, LoadedImage
-from workbench.io.tutorial_examples import TutorialExample, get_example
 from workbench.session.edits import (
     image_input_mode,
     set_input_mode,
@@ -33,6 +32,7 @@ from workbench.session.input_state import (
     InputState,
     read_source,
 )
+from workbench.tutorials import TutorialExample, get_example
 
 
 @dataclass(frozen=True, eq=False)
@@ -400,7 +400,7 @@ class Session:
         Parameters
         ----------
         key : str
-            See :data:`workbench.io.tutorial_examples.TUTORIAL_EXAMPLES`.
+            See :data:`workbench.tutorials.TUTORIAL_EXAMPLES`.
 
         Returns
         -------

@@ -18,6 +18,7 @@ from typing import TextIO
 
 import numpy as np
 
+from workbench.batch.inputs import InputItem, discover_inputs, video_frames
 from workbench.core import (
     ACTIVATIONS,
     PADDING_MODES,
@@ -34,7 +35,6 @@ from workbench.core import (
 from workbench.io.bank import load_bank
 from workbench.io.errors import LoadError
 from workbench.io.images import limit_size, load_image
-from workbench.io.inputs import InputItem, discover_inputs, video_frames
 from workbench.io.maps import FORMATS, STAGES, ExportOptions, export_maps
 from workbench.io.naming import DEFAULT_PATTERN, check_pattern
 from workbench.io.workspace import WORKSPACE_FORMAT, load_workspace
@@ -377,7 +377,7 @@ def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
     Parameters
     ----------
     item : InputItem
-        From :func:`workbench.io.inputs.discover_inputs`.
+        From :func:`workbench.batch.inputs.discover_inputs`.
     pipeline : Pipeline
         The pipeline.
     options : ExportOptions

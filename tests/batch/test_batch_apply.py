@@ -8,11 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
+from workbench.batch import UsageError, main, parse_pool
+from workbench.batch.inputs import discover_inputs
 from workbench.core import Pool, default_pipeline, image_to_chw, preset_filter, run_pipeline
 from workbench.io.bank import save_bank
-from workbench.io.batch import UsageError, main, parse_pool
 from workbench.io.images import limit_size, read_image
-from workbench.io.inputs import discover_inputs
 from workbench.io.maps import load_maps_npz
 from workbench.resources import sample_path
 

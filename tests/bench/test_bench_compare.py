@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from workbench import bench
+from workbench.bench import compare as bench
 
 pytest.importorskip("cv2")
 pytest.importorskip("scipy")
@@ -102,3 +102,28 @@ def test_startup_times_are_measured_in_fresh_processes():
     assert times["warm_first_call"] < times["cold_compile"]
     text = bench.format_startup(times)
     assert text.count("\n") == 1 and "cold" in text and "warm" in text
+
+
+def test_live_is_dispatched_by_the_cli_to_the_gui_benchmark(monkeypatch):
+    from workbench import cli
+    from workbench.gui import bench_live
+
+    seen = []
+    monkeypatch.setattr(bench_live, "main", lambda argv: seen.append(list(argv)) or 0)
+    assert cli.main(["bench", "--live", "--seconds", "1"]) == 0
+    assert seen == [["--seconds", "1"]]
+    with pytest.raises(SystemExit) as excinfo:
+        bench.main(["--live"])
+    assert excinfo.value.code == 2
+
+
+def test_the_benchmark_package_is_qt_free():
+    import subprocess
+    import sys
+
+    code = ("import sys, workbench.bench.compare, workbench.batch, workbench.tutorials; "
+            "print(any(m.startswith(('PySide6', 'pyqtgraph', 'workbench.gui')) "
+            "for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
