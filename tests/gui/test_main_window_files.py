@@ -68,7 +68,7 @@ def test_open_16_bit_rgba_and_recent_files(open_window, tmp_path, settle):
     ("rgb", np.random.default_rng(2).integers(0, 65536, (40, 64, 4), dtype=np.uint16)),
 ])
 def test_the_window_computes_what_apply_exports(open_window, tmp_path, settle, mode, pixels):
-    from workbench.io.batch import main as apply_main
+    from workbench.batch.apply import main as apply_main
 
     from workbench.io.bank import save_bank
     from workbench.io.maps import STAGES, ExportOptions, load_maps_npz, select_maps

@@ -14,7 +14,7 @@ import pytest
 
 from workbench.core import image_to_chw, run_pipeline
 from workbench.io import images
-from workbench.io.batch import main as apply_main
+from workbench.batch.apply import main as apply_main
 from workbench.io.images import (
     ImageLoadError,
     declared_size,
