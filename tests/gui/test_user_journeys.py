@@ -83,17 +83,17 @@ def test_help_has_about_and_a_shortcut_list_and_shortcuts_are_unique(open_window
     titles = [a.text() for a in help_menu.actions()]
     assert titles == ["Keyboard shortcuts", "About Conv Workbench"]
     help_menu.actions()[1].trigger()
-    assert window.info_box.isVisible()
-    assert "Conv Workbench 0.1" in window.info_box.text()
+    assert window.help.info_box.isVisible()
+    assert "Conv Workbench 0.1" in window.help.info_box.text()
     help_menu.actions()[0].trigger()
     qapp.processEvents()
-    text = window.info_box.text()
+    text = window.help.info_box.text()
     for name, keys in [("Open image", "Ctrl+O"), ("Undo", "Ctrl+Z"), ("Quit", "Ctrl+Q")]:
-        assert (name, keys) in window.shortcut_list()
+        assert (name, keys) in window.help.shortcut_list()
         assert name in text and keys in text
     window.close()  # closes the box with the window
     qapp.processEvents()
-    assert window.info_box is None
+    assert window.help.info_box is None
 
     keys = [k.toString() for a in window.findChildren(QAction) for k in a.shortcuts()]
     keys += [s.key().toString() for s in window.findChildren(QShortcut)]

@@ -65,8 +65,8 @@ def _take_screenshot(app: QApplication, window: MainWindow, out: Path) -> int:
     def on_result(_outcome: object) -> None:
         # The first run after start-up includes one-off costs (first calls into the JIT
         # code, caches); the picture shows the timings of a second, steady-state run.
-        if window.outcomes_shown == 1:
-            window.recompute()
+        if window.session_views.results_shown == 1:
+            window.session_compute.request(urgent=True)
             return
         finish()
 
@@ -77,7 +77,7 @@ def _take_screenshot(app: QApplication, window: MainWindow, out: Path) -> int:
 
     def on_timeout() -> None:
         print(f"error: no result within {SCREENSHOT_TIMEOUT_S} s; "
-              f"{window.message_bar.text or window.params.error_text}", file=sys.stderr)
+              f"{window.message_bar.text or window.session.problem or ''}", file=sys.stderr)
         window.shutdown()
         window.close()
         app.exit(1)

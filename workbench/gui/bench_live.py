@@ -185,7 +185,8 @@ def run_size(video: Path, size: tuple[int, int], seconds: float,
         return bool(condition())
 
     try:
-        if not wait_until(lambda: window.compute.warm and window.session_views.results_shown > 0, 120):
+        shown = window.session_views
+        if not wait_until(lambda: window.compute.warm and shown.results_shown > 0, 120):
             raise RuntimeError("the window produced no result within 120 s")
         window.live.set_loop(True)
         window.live.open_video(video)

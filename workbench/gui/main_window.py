@@ -6,7 +6,6 @@ at the right; compute runs in one worker thread.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal
@@ -15,7 +14,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QIcon,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -23,8 +21,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
-    QMessageBox,
     QProgressBar,
     QScrollArea,
     QSplitter,
@@ -32,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench import __version__
 from workbench.core import Pipeline
 from workbench.gui.compute_worker import ComputeController
 from workbench.gui.filter_bank import FilterBankPanel
+from workbench.gui.help_boxes import HelpBoxes
 from workbench.gui.kernel_editor import KernelEditor
 from workbench.gui.live_controller import LiveController
 from workbench.gui.live_panel import VIDEO_SUFFIXES, LivePanel
@@ -92,7 +88,6 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
         self._closed = False
         self._saved = False
-        self.info_box: QMessageBox | None = None  # the open About / shortcuts box
 
         start = settings.pipeline
         if start.input_mode == "raw":  # opened on its image; the raw data follows if saved
@@ -113,6 +108,7 @@ class MainWindow(QMainWindow):
         self.files = WindowFiles(self, self.session, self.live, self.views, self.editor,
                                  settings.recent_workspaces)
         self.raw_data = RawDataActions(self, self.session)
+        self.help = HelpBoxes(self)
         self.menus = build_menus(self)
         self._restore_layout()
         self.live_window = LiveWindow(self.session, self.live, self.live_panel, self.views,
@@ -427,8 +423,7 @@ class MainWindow(QMainWindow):
             save_settings(self.current_settings())
         self._closed = True
         self.session_compute.closed = True
-        if self.info_box is not None:
-            self.info_box.close()
+        self.help.close()
         self.live.shutdown()  # finishes a recording; before compute, whose results it takes
         self.compute.stop()
 
@@ -438,59 +433,6 @@ class MainWindow(QMainWindow):
             return
         self.shutdown()
         super().closeEvent(event)
-
-    # -------------------------------------------------------------------- help
-
-    def shortcut_list(self) -> list[tuple[str, str]]:
-        """List the menu commands that have keyboard shortcuts.
-
-        Returns
-        -------
-        list of (str, str)
-            ``(command, keys)`` in menu order, keys in the platform's notation.
-        """
-        rows: dict[str, str] = {}
-        for menu in self.menuBar().findChildren(QMenu):
-            for action in menu.actions():
-                keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText)
-                                 for k in action.shortcuts())
-                if keys:
-                    rows.setdefault(action.text().replace("&", "").rstrip("…"), keys)
-        return list(rows.items())
-
-    def show_shortcuts(self) -> None:
-        """Show the keyboard shortcuts in a non-modal box."""
-        rows = "".join(f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;<b>"
-                       f"{html.escape(keys)}</b></td></tr>" for name, keys in self.shortcut_list())
-        grid = ("<p>In the kernel grid: type a number to replace a cell, Enter moves down, "
-                "Tab across, Delete clears, Ctrl+C / Ctrl+V copy and paste blocks.</p>")
-        self._show_info("Keyboard shortcuts", f"<table>{rows}</table>{grid}")
-
-    def show_about(self) -> None:
-        """Show the version and purpose in a non-modal box."""
-        self._show_info("About Conv Workbench", (
-            f"<h3>Conv Workbench {html.escape(__version__)}</h3>"
-            "<p>Type filter weights, set stride, padding, dilation, groups, activation and "
-            "pooling, and watch every filter's feature map and pooled map on a photo, video "
-            "or webcam, with numbers that match PyTorch's conv2d and pooling.</p>"
-            "<p>Built with PySide6, pyqtgraph, NumPy, Numba and OpenCV.</p>"))
-
-    def _show_info(self, title: str, text: str) -> None:
-        # Not modal: the window keeps updating, and a second request replaces the box.
-        if self.info_box is not None:
-            self.info_box.close()
-        box = QMessageBox(QMessageBox.Icon.NoIcon, title, text,
-                          QMessageBox.StandardButton.Close, self)
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setModal(False)
-        box.destroyed.connect(lambda _=None, b=box: self._forget_info(b))
-        self.info_box = box
-        box.show()
-
-    def _forget_info(self, box: QMessageBox) -> None:
-        if self.info_box is box:
-            self.info_box = None
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:

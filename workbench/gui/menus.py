@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
 from workbench.gui.filter_bank import FilterBankPanel
+from workbench.gui.help_boxes import HelpBoxes
 from workbench.gui.kernel_editor import KernelEditor
 from workbench.gui.live_panel import LivePanel
 from workbench.gui.map_views import MapViewsPanel
@@ -37,11 +38,10 @@ class MenuHost(Protocol):
     live_panel: LivePanel
     files: WindowFiles
     raw_data: RawDataActions
+    help: HelpBoxes
 
     def open_image(self, path: str | Path) -> bool: ...  # noqa: D102
     def open_image_dialog(self) -> None: ...  # noqa: D102
-    def show_shortcuts(self) -> None: ...  # noqa: D102
-    def show_about(self) -> None: ...  # noqa: D102
 
 
 def make_action(parent: QMainWindow, text: str, slot: Callable[[], object],
@@ -202,9 +202,9 @@ class WindowMenus:
                                         "Show every image whole"))
 
         help_menu = menus.addMenu("&Help")
-        help_menu.addAction(make_action(window, "Keyboard shortcuts", host.show_shortcuts,
+        help_menu.addAction(make_action(window, "Keyboard shortcuts", host.help.show_shortcuts,
                                         "F1", "List the keyboard shortcuts"))
-        help_menu.addAction(make_action(window, "About Conv Workbench", host.show_about,
+        help_menu.addAction(make_action(window, "About Conv Workbench", host.help.show_about,
                                         tip="Version, purpose and libraries"))
 
     def fill_recent_images(self) -> None:
