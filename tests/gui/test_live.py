@@ -734,7 +734,7 @@ def test_window_keeps_the_last_frame_when_the_camera_is_unplugged(live_window, q
         last = window.live.current_frame
         np.testing.assert_array_equal(window.views.input_cell.data,
                                       image_to_chw(last.image, "rgb").transpose(1, 2, 0))
-        assert outcomes[-1].request.image.shape == (3, 120, 160)
+        assert outcomes[-1].result.input.shape == (3, 120, 160)
     finally:
         source.release.set()
 
@@ -772,9 +772,9 @@ def test_freeze_makes_the_frame_the_still_input(live_window, qtbot):
     assert f"frozen frame {frame.index}" in window.windowTitle()
     combo = window.params.activation
     combo.setCurrentIndex(combo.findData("none"))
-    qtbot.waitUntil(lambda: outcomes[-1].request.pipeline.layers[0].activation == "none",
+    qtbot.waitUntil(lambda: outcomes[-1].pipeline.layers[0].activation == "none",
                     timeout=TIMEOUT)
-    np.testing.assert_array_equal(outcomes[-1].request.image, image_to_chw(frame.image, "rgb"))
+    np.testing.assert_array_equal(outcomes[-1].result.input, image_to_chw(frame.image, "rgb"))
     assert outcomes[-1].result.layers[0].activated[0].min() < 0  # no ReLU any more
 
 

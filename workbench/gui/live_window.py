@@ -12,7 +12,7 @@ from workbench.gui.live_panel import LivePanel
 from workbench.gui.map_views import MapViewsPanel
 from workbench.gui.message_bar import MessageBar
 from workbench.render import ViewOptions
-from workbench.session import Session, ShownResult
+from workbench.session import InputState, Session, ShownResult
 from workbench.sources import Frame, FrameSource
 
 
@@ -49,6 +49,11 @@ class LiveWindow:
         views.sigOptionsChanged.connect(self._on_view_options)
         session.result_changed.connect(self._on_result)
         session.problem_changed.connect(self._on_problem)
+        session.input_changed.connect(self._on_input_changed)
+
+    def _on_input_changed(self, state: InputState) -> None:
+        if state.kind in ("image", "raw") and self.live.source is not None:
+            self.panel.show_still()  # an image or data the user opened replaces the stream
 
     def _on_frame(self, frame: Frame) -> None:
         self.session.set_frame(frame.image, self.live.source_title)
