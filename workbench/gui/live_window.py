@@ -54,6 +54,8 @@ class LiveWindow:
     def _on_input_changed(self, state: InputState) -> None:
         if state.kind in ("image", "raw") and self.live.source is not None:
             self.panel.show_still()  # an image or data the user opened replaces the stream
+        elif state.kind == "frame" and self.session.problem:
+            self._on_problem(self.session.problem)  # no maps follow: the input still moves
 
     def _on_frame(self, frame: Frame) -> None:
         self.session.set_frame(frame.image, self.live.source_title)
