@@ -104,7 +104,8 @@ def open_window(qtbot):
         qtbot.addWidget(window)
         window.show()
         if wait:
-            qtbot.waitUntil(lambda: window.session_views.results_shown > 0, timeout=RESULT_TIMEOUT_MS)
+            qtbot.waitUntil(lambda: window.session_views.results_shown > 0,
+                            timeout=RESULT_TIMEOUT_MS)
         return window
 
     return open_

@@ -5,15 +5,18 @@ from workbench.core import Filter, Layer, Pipeline, default_pipeline
 from workbench.gui.compute_worker import ComputeController
 
 TIMEOUT = 20_000
+WARM_TIMEOUT = 240_000  # the first warm-up on an empty numba cache compiles every kernel
 
 
 @pytest.fixture
 def controller(qtbot):
     c = ComputeController()
     c.start()
-    qtbot.waitUntil(lambda: c.warm, timeout=TIMEOUT)
-    yield c
-    c.stop()
+    try:  # a thread still running when its controller is collected aborts the process
+        qtbot.waitUntil(lambda: c.warm, timeout=WARM_TIMEOUT)
+        yield c
+    finally:
+        c.stop()
 
 
 def test_result_of_the_newest_request(controller, qtbot):

@@ -111,7 +111,7 @@ def test_kernel_too_large_for_the_input_is_reported(open_window, settle):
     window.editor.rows_spin.setValue(5)
     window.editor.cols_spin.setValue(5)
     settle(window)
-    assert "does not fit" in window.params.error_text
+    assert "smaller than the dilated kernel" in window.params.error_text
     assert window.session.result.result.layers[0].activated[0].shape == (2, 2)
 
 
@@ -389,4 +389,4 @@ def test_impossible_sizes_are_marked_in_the_arithmetic(open_window, settle):
     settle(window)
     assert "conv → 2×-4 (impossible)" in window.params.geometry_text
     assert "W_out = floor((4 + 2*0 - 1*(9-1) - 1) / 1) + 1 = -4" in window.params.geometry_text
-    assert "does not fit" in window.params.error_text
+    assert "smaller than the dilated kernel" in window.params.error_text

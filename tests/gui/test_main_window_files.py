@@ -26,14 +26,15 @@ def write_image(path, pixels):
 
 def test_corrupt_image_changes_nothing(open_window, tmp_path, settle):
     window = open_window()
-    before = (window.session.input.source, window.session.tensor, window.session.result, window.session.pipeline,
-              window.session.can_undo, window.windowTitle())
+    session = window.session
+    before = (session.input.source, session.tensor, session.result, session.pipeline,
+              session.can_undo, window.windowTitle())
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
     assert not window.open_image(bad)
     settle(window)
-    after = (window.session.input.source, window.session.tensor, window.session.result, window.session.pipeline,
-             window.session.can_undo, window.windowTitle())
+    after = (session.input.source, session.tensor, session.result, session.pipeline,
+             session.can_undo, window.windowTitle())
     assert all(a is b or a == b for a, b in zip(before, after, strict=True))
     assert "Could not open the image" in window.message_bar.text
     assert "broken.png" in window.message_bar.text
@@ -57,7 +58,7 @@ def test_open_16_bit_rgba_and_recent_files(open_window, tmp_path, settle):
     settle(window)
     np.testing.assert_allclose(window.session.tensor[0], 0.299, rtol=1e-5)  # luma of pure red
     assert window.settings.recent_files == [str(tmp_path / "alpha.png"), str(deep)]
-    window._fill_recent_menu()
+    window.menus.fill_recent_images()
     assert [a.text() for a in window.menus.recent_menu.actions()][:2] == ["alpha.png", "deep.png"]
     window.menus.recent_menu.actions()[1].trigger()
     assert window.session.input.source == str(deep)
@@ -69,22 +70,21 @@ def test_open_16_bit_rgba_and_recent_files(open_window, tmp_path, settle):
 ])
 def test_the_window_computes_what_apply_exports(open_window, tmp_path, settle, mode, pixels):
     from workbench.batch.apply import main as apply_main
-
     from workbench.io.bank import save_bank
     from workbench.io.maps import STAGES, ExportOptions, load_maps_npz, select_maps
 
     window = open_window(pipeline=default_pipeline(mode))
     path = write_image(tmp_path / "deep.png", pixels)
     assert window.open_image(path)
-    window.set_max_side(24)
+    window.session.set_max_side(24)
     outcome = settle(window)
     assert outcome.result.input.shape[1:] == (15, 24)
-    bank = save_bank(tmp_path / "bank.json", window.model.pipeline)
+    bank = save_bank(tmp_path / "bank.json", window.session.pipeline)
     out = tmp_path / "out"
     assert apply_main([str(path), "--bank", str(bank), "--max-side", "24", "--out", str(out),
                        "--format", "npz"]) == 0
     archive = load_maps_npz(out / "deep_maps.npz")
-    shown = select_maps(outcome.result, window.model.pipeline, ExportOptions(out, ("npz",),
+    shown = select_maps(outcome.result, window.session.pipeline, ExportOptions(out, ("npz",),
                                                                              STAGES))
     assert sorted(archive.maps) == sorted(item.key for item in shown)
     for item in shown:
@@ -115,7 +115,7 @@ def test_samples_menu(open_window):
 
 def test_settings_survive_a_restart(open_window, tmp_path, settle, settings_file):
     first = open_window(settings="file", persist=True, image=None)
-    assert first.image_source == "sample:astronaut"  # the default start
+    assert first.session.input.source == "sample:astronaut"  # the default start
     image = write_image(tmp_path / "start.png", np.full((40, 50, 3), 90, np.uint8))
     first.open_image(image)
     first.bank.add_preset("gabor")
@@ -127,7 +127,7 @@ def test_settings_survive_a_restart(open_window, tmp_path, settle, settings_file
     first.bank.select(1)
     first.resize(1300, 800)
     settle(first)
-    pipeline = first.model.pipeline
+    pipeline = first.session.pipeline
     first.main_splitter.setSizes([350, 600, 350])
     first_sizes = first.main_splitter.sizes()
     first.views.splitter.setSizes([150, 450])
@@ -136,10 +136,10 @@ def test_settings_survive_a_restart(open_window, tmp_path, settle, settings_file
     assert settings_file.is_file()
 
     second = open_window(settings="file", persist=True)
-    assert second.model.pipeline == pipeline
+    assert second.session.pipeline == pipeline
     assert [f.name for f in pipeline.layers[0].filters][1] == "Gabor 7x7"
-    assert second.image_source == str(image)
-    assert second.image_chw.shape == (1, 32, 40)  # max side 40 applied
+    assert second.session.input.source == str(image)
+    assert second.session.tensor.shape == (1, 32, 40)  # max side 40 applied
     assert second.params.stride.value() == (2, 1)
     assert second.params.activation.currentData() == "leaky_relu"
     assert second.params.slope.value() == 0.2
@@ -192,10 +192,10 @@ def test_workspace_round_trip(open_window, tmp_path, settle):
     second = open_window()
     second.params.stride.boxes[0].setValue(2)
     assert second.open_workspace(path)
-    assert second.model.pipeline == first.model.pipeline
-    assert not second.model.can_undo  # a workspace starts a new history
-    assert second.image_source == str(image)
-    assert second.max_side == 200 and second.params.max_side.value() == 200
+    assert second.session.pipeline == first.session.pipeline
+    assert not second.session.can_undo  # a workspace starts a new history
+    assert second.session.input.source == str(image)
+    assert second.session.input.max_side == 200 and second.params.max_side.value() == 200
     assert second.views.options == ViewOptions("inferno", "abs", True)
     assert settle(second).result.input.shape == (1, 30, 40)
 
@@ -203,7 +203,7 @@ def test_workspace_round_trip(open_window, tmp_path, settle):
     second.open_sample("coffee")
     assert second.save_workspace(sample)
     first.open_workspace(sample)
-    assert first.image_source == "sample:coffee"
+    assert first.session.input.source == "sample:coffee"
 
 
 def test_a_bank_file_opens_as_a_workspace_too(open_window, tmp_path):
@@ -259,8 +259,8 @@ def test_a_deeper_pipeline_runs_and_the_window_says_what_it_shows(open_window, s
         f.with_channels(4) for f in first.layers[0].filters[:2]))
     window = open_window(Pipeline("gray", (first.layers[0], second_layer)),
                          image="sample:camera")
-    assert "2 layers" in window.message_bar.text
     outcome = settle(window)
+    assert window.session.layer_index == 0
     assert len(outcome.result.layers) == 2
     assert len(window.views.cells) == 8  # the first layer's maps
 
@@ -275,14 +275,15 @@ def test_quitting_saves_the_session_and_joins_the_worker(tmp_path, settings_file
         "    return next((w for w in app.topLevelWidgets()\n"
         "                 if type(w).__name__ == 'MainWindow'), None)\n"
         "def quit_once_drawn():\n"
-        "    if window() is not None and window().outcomes_shown:\n"
+        "    if window() is not None and window().session_views.results_shown:\n"
         "        app.quit()\n"
         "poll = QTimer()\n"
         "poll.timeout.connect(quit_once_drawn)\n"
         "poll.start(100)\n"
         "code = run_gui(image=sys.argv[1])\n"
         "window = window()\n"
-        "print('worker running:', window.compute.running, 'shown:', window.session_views.results_shown)\n"
+        "print('worker running:', window.compute.running,\n"
+        "      'shown:', window.session_views.results_shown)\n"
         "sys.exit(code)\n")
     env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run([sys.executable, "-c", script, str(sample_path("camera"))], cwd=REPO,

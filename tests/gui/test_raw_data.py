@@ -126,7 +126,8 @@ def test_bad_data_file_changes_nothing(open_window, settle, tmp_path, name, cont
     assert not window.raw_data.open_data(path)
     text = window.message_bar.label.text()
     assert name in text and reason in text and "current input is kept" in text
-    assert window.session.pipeline == pipeline and window.session.input.raw.name == "1-D: k=3 (PyTorch)"
+    assert window.session.pipeline == pipeline
+    assert window.session.input.raw.name == "1-D: k=3 (PyTorch)"
     assert settle(window) is before
 
 

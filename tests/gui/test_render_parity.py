@@ -59,7 +59,7 @@ def shown_rgb(cell):
 
 def export_shown(window, folder):
     """Export the shown layer as "PNG as displayed", as File > Export maps does."""
-    snap = export_snapshot(window, 0)
+    snap = export_snapshot(window.session)
     options = ExportOptions(folder, ("png",), ("input", "activated", "pooled"),
                             view=snap.view, levels=snap.levels, overwrite=True)
     export_maps(snap.result, snap.pipeline, "x", options)
@@ -70,7 +70,7 @@ def test_every_colormap_mode_and_shared_choice_exports_the_screen(open_window, s
                                                                   noise_image, tmp_path):
     window = open_window(signed_pipeline(Pool("max", (2, 2))), image=noise_image)
     settle(window)
-    lr = window.last_outcome.result.layers[0]
+    lr = window.session.result.result.layers[0]
     assert lr.activated[0].min() < 0 < lr.activated[0].max()  # signed and unsigned maps
     assert lr.activated[1].min() > 0
     folder = tmp_path / "maps"
@@ -97,7 +97,7 @@ def test_shared_levels_in_the_export_are_the_windows(open_window, settle, noise_
     window = open_window(signed_pipeline(Pool("max", (2, 2))), image=noise_image)
     settle(window)
     window.views.set_options(ViewOptions("viridis", "minmax", True))
-    snap = export_snapshot(window, 0)
+    snap = export_snapshot(window.session)
     assert {cell.levels for cell in window.views.cells.values()} == {snap.levels}
 
 
@@ -108,7 +108,7 @@ def test_a_positive_global_pool_is_the_same_bright_colour_in_window_and_png(
     window = open_window(signed_pipeline(Pool("global_avg")), image=noise_image)
     settle(window)
     window.views.set_options(ViewOptions(colormap, mode, False))
-    pooled = window.last_outcome.result.layers[0].pooled[1]
+    pooled = window.session.result.result.layers[0].pooled[1]
     assert pooled.shape == (1, 1) and pooled[0, 0] > 0  # the blur's mean, positive
     export_shown(window, tmp_path)
     on_screen = shown_rgb(window.views.cell("pooled", 1))

@@ -58,7 +58,7 @@ def test_live_choices_survive_a_restart_without_starting_a_stream(open_window, q
     # Nothing streams: the window reopens on its still image.
     assert panel.kind == STILL
     assert second.live.source is None
-    assert second.image_source == "sample:astronaut"
+    assert second.session.input.source == "sample:astronaut"
 
 
 def test_a_resolution_not_listed_is_added_and_a_gone_video_is_not_restored(open_window,
@@ -79,15 +79,15 @@ def test_a_tutorial_example_reopens_as_raw_data_with_its_pipeline(open_window, s
     first = open_window(settings="file", persist=True)
     first.raw_data.open_example("depthwise")
     settle(first)
-    pipeline = first.model.pipeline
+    pipeline = first.session.pipeline
     assert pipeline.input_mode == "raw"
 
     second = restart(first, open_window)
     example = get_example("depthwise")
-    assert second.raw is not None and second.raw.name == example.name
-    assert second.model.pipeline == pipeline
-    assert not second.model.can_undo  # a fresh session
-    assert second.image_source == "sample:astronaut"  # the still image behind it is kept
+    assert second.session.input.raw is not None and second.session.input.raw.name == example.name
+    assert second.session.pipeline == pipeline
+    assert not second.session.can_undo  # a fresh session
+    assert second.session.input.source == "sample:astronaut"  # the still image behind it is kept
     outcome = settle(second)
     assert outcome.result.input.tolist() == example.data.tolist()
     assert [m.tolist() for m in outcome.result.layers[0].pooled] == \
@@ -103,11 +103,11 @@ def test_typed_values_reopen_inline(open_window, settle, settings_file):
     rows = [[r * 6 + c for c in range(6)] for r in range(6)]
     rows[5][5] = 9.5
     values = parse_data_text("\n".join(", ".join(str(v) for v in row) for row in rows))
-    first.open_raw(RawData(values, "typed values"))
+    first.session.open_raw(RawData(values, "typed values"))
     assert settle(first).result is not None
     second = restart(first, open_window)
     assert "9.5" in settings_file.read_text()
-    assert second.raw.name == "typed values" and second.raw.path is None
+    assert second.session.input.raw.name == "typed values" and second.session.input.raw.path is None
     assert settle(second).result.input.tolist() == [rows]
 
 
@@ -122,12 +122,12 @@ def test_a_large_data_file_reopens_from_its_path_and_a_gone_one_falls_back(
     second = restart(first, open_window)
     assert str(npy) in settings_file.read_text()
     assert np.array_equal(settle(second).result.input[0], values)
-    assert second.model.pipeline.input_mode == "raw"
+    assert second.session.pipeline.input_mode == "raw"
 
     npy.unlink()
     third = restart(second, open_window)
-    assert third.raw is None
-    assert third.model.pipeline.input_mode == "gray"
+    assert third.session.input.raw is None
+    assert third.session.pipeline.input_mode == "gray"
     assert "Could not reopen the numeric input" in third.message_bar.text
     assert "big.npy" in third.message_bar.text
     assert settle(third).result.input.shape[0] == 1
@@ -139,9 +139,9 @@ def test_leaving_raw_data_is_remembered_too(open_window, settle):
     first.open_sample("camera")
     settle(first)
     second = restart(first, open_window)
-    assert second.settings.raw is None and second.raw is None
-    assert second.model.pipeline.input_mode == "gray"
-    assert second.image_source == "sample:camera"
+    assert second.settings.raw is None and second.session.input.raw is None
+    assert second.session.pipeline.input_mode == "gray"
+    assert second.session.input.source == "sample:camera"
 
 
 CORRUPT_RAW = [

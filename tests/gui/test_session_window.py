@@ -26,7 +26,7 @@ def test_inspector_recomputes_on_every_change_without_moving_the_mouse(open_wind
     _wait_current(qtbot, window)
     window.views.hover(CellKey("conv", 0), 10, 20)
     conv = float(window.session.result.result.layers[0].conv[0][10, 20])
-    assert f"ReLU → <b>" in window.views.inspector.text()
+    assert "ReLU → <b>" in window.views.inspector.text()
 
     window.session.edit(lambda p: edits.replace_layer(p, 0, activation="tanh"))
     assert not window.views.inspector.isEnabled()  # greyed until the new maps arrive

@@ -162,7 +162,7 @@ def test_odd_parameters_and_impossible_ones_keep_the_last_result(open_window, se
     window.editor.rows_spin.setValue(7)
     window.editor.cols_spin.setValue(7)
     last = settle(window)
-    assert "does not fit" in params.error_text
+    assert "smaller than the dilated kernel" in params.error_text
     assert window.views.error_banner.isVisible()
     assert last is window.session.result and last.result is not None
 

@@ -162,15 +162,16 @@ def test_a_corrupt_workspace_changes_nothing(open_window, tmp_path, content, rea
     ws = window.files.workspace
     assert ws.save_to(tmp_path / "good.json")
     window.bank.add_preset("sharpen")
-    before = (window.session.pipeline, window.session.input.source, window.views.options,
-              window.session.input.max_side, window.windowTitle(), window.isWindowModified(), ws.path,
-              list(ws.recent), window.session.can_undo)
+    session = window.session
+    before = (session.pipeline, session.input.source, window.views.options,
+              session.input.max_side, window.windowTitle(), window.isWindowModified(), ws.path,
+              list(ws.recent), session.can_undo)
     bad = tmp_path / "bad.json"
     bad.write_text(content)
     assert not ws.open(bad)
-    after = (window.session.pipeline, window.session.input.source, window.views.options,
-             window.session.input.max_side, window.windowTitle(), window.isWindowModified(), ws.path,
-             list(ws.recent), window.session.can_undo)
+    after = (session.pipeline, session.input.source, window.views.options,
+             session.input.max_side, window.windowTitle(), window.isWindowModified(), ws.path,
+             list(ws.recent), session.can_undo)
     assert all(a is b or a == b for a, b in zip(before, after, strict=True))
     assert "Could not open the workspace" in window.message_bar.text
     assert "bad.json" in window.message_bar.text and reason in window.message_bar.text
@@ -328,7 +329,7 @@ def test_a_stream_is_saved_and_reopened(open_window, tmp_path, qtbot):
     assert window.save_workspace(path)
     assert json.loads(path.read_text())["source"] == {"kind": "synthetic", "size": [64, 48]}
     window.live.stop()
-    window.show_still()
+    window.session.show_still()
     assert window.isWindowModified()
 
     assert window.open_workspace(path)  # the stream opens in the background

@@ -12,9 +12,9 @@ import cv2
 import numpy as np
 import pytest
 
+from workbench.batch.apply import main as apply_main
 from workbench.core import image_to_chw, run_pipeline
 from workbench.io import images
-from workbench.batch.apply import main as apply_main
 from workbench.io.images import (
     ImageLoadError,
     declared_size,

@@ -8,8 +8,7 @@ import pytest
 
 from workbench.core import default_pipeline, run_pipeline
 from workbench.io.data_input import RawData
-from workbench.session import Session
-from workbench.session import edits
+from workbench.session import Session, edits
 from workbench.tutorials import get_example
 
 
@@ -147,3 +146,16 @@ def test_selection_is_clamped_to_the_pipeline(session):
     assert session.selection.channel == 0
     session.set_pipeline(edits.replace_filters(session.pipeline, 0, []))
     assert session.selection.filter == -1
+
+
+def test_view_options_are_one_state_with_one_event_and_not_undone(session):
+    from workbench.render import ViewOptions
+
+    seen = []
+    session.view_changed.connect(seen.append)
+    assert session.view_options == ViewOptions()
+    inferno = ViewOptions("inferno", "abs", True)
+    assert session.set_view_options(inferno)
+    assert not session.set_view_options(ViewOptions("inferno", "abs", True))  # no change
+    assert seen == [inferno] and session.view_options == inferno
+    assert not session.can_undo  # colours are a way of looking, not an edit

@@ -40,13 +40,13 @@ class LiveWindow:
         self.panel = panel
         self.views = views
         self.message_bar = message_bar
-        live.view_options = views.options
+        live.view_options = session.view_options
         live.sigFrame.connect(self._on_frame)
         live.sigFrozen.connect(self._on_frozen)
         live.sigSourceChanged.connect(self._on_source_changed)
         panel.sigMessage.connect(self._on_message)
         panel.sigStillRequested.connect(session.show_still)
-        views.sigOptionsChanged.connect(self._on_view_options)
+        session.view_changed.connect(self._on_view_options)
         session.result_changed.connect(self._on_result)
         session.problem_changed.connect(self._on_problem)
         session.input_changed.connect(self._on_input_changed)

@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         start = settings.pipeline
         if start.input_mode == "raw":  # opened on its image; the raw data follows if saved
             start = set_input_mode(start, image_input_mode(start))
-        self.session = Session(start, settings.max_side)
+        self.session = Session(start, settings.max_side, view=settings.view)
         self.session.message.connect(self._on_message)
         self.compute = ComputeController(self)
         # Connected first: a live stream hands the next frame to the worker before this
@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_status_bar()
         self.session_views = SessionViews(self.session, self.views, self.timing_label)
-        self.files = WindowFiles(self, self.session, self.live, self.views, self.editor,
+        self.files = WindowFiles(self, self.session, self.live, self.editor,
                                  settings.recent_workspaces)
         self.raw_data = RawDataActions(self, self.session)
         self.help = HelpBoxes(self)
@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
             lambda problem: problem and self.sigComputeFailed.emit(problem))
         self.editor.sigMessage.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.views.sigHoverText.connect(self._on_hover_text)
-        self.views.sigOptionsChanged.connect(self._on_view_options_changed)
+        self.session.view_changed.connect(self._on_view_options_changed)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.bank = FilterBankPanel(session)
         self.editor = KernelEditor(session)
         self.params = ParameterPanel(session)
-        self.views = MapViewsPanel(self.settings.view)
+        self.views = MapViewsPanel(session)
         self.message_bar = MessageBar()
         self.tutorial_banner = TutorialBanner(session)
         self.live_panel = LivePanel(self.live)
@@ -405,7 +405,7 @@ class MainWindow(QMainWindow):
         if state.source:
             s.image = state.source
         s.max_side = state.max_side
-        s.view = self.views.options
+        s.view = self.session.view_options
         s.live = self.live_panel.choices()
         s.raw = raw_spec(state.raw) if state.raw is not None else None
         s.selected_filter = max(self.session.selection.filter, 0)

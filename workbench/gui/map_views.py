@@ -50,6 +50,7 @@ from workbench.render import (
     render_map,
     shared_levels,
 )
+from workbench.session import Session
 
 VIEW_BACKGROUND = "#1e2024"
 VIEW_FOREGROUND = "#d8dce3"
@@ -309,19 +310,17 @@ class MapViewsPanel(QWidget):
 
     Parameters
     ----------
-    options : ViewOptions, optional
-        Initial colour options.
+    session : Session
+        Owns the colour options; the panel's option widgets edit them there.
     parent : QWidget, optional
         Qt parent.
     """
 
-    sigOptionsChanged = Signal(object)  # ViewOptions
     sigHoverText = Signal(str)
 
-    def __init__(self, options: ViewOptions | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.options = options or ViewOptions()
+        self._session = session
         self.hover_text = ""
         self._hovered: tuple[CellKey, int, int] | None = None  # re-explained on every result
         self._shown: _Shown | None = None
@@ -434,8 +433,14 @@ class MapViewsPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.error_banner)
         layout.addWidget(self.splitter, 1)
+        session.view_changed.connect(self._on_view_changed)
 
     # ---------------------------------------------------------------- options
+
+    @property
+    def options(self) -> ViewOptions:
+        """The session's colour options, which the maps are drawn with."""
+        return self._session.view_options
 
     def _set_option_widgets(self, options: ViewOptions) -> None:
         for widget in (self.colormap_combo, self.mode_combo, self.shared_check):
@@ -452,19 +457,19 @@ class MapViewsPanel(QWidget):
                                      self.shared_check.isChecked()))
 
     def set_options(self, options: ViewOptions) -> None:
-        """Change the colour options and redraw.
+        """Change the session's colour options (the maps redraw when it says so).
 
         Parameters
         ----------
         options : ViewOptions
             New options.
         """
+        if not self._session.set_view_options(options):
+            self._set_option_widgets(options)
+
+    def _on_view_changed(self, options: ViewOptions) -> None:
         self._set_option_widgets(options)
-        if options == self.options:
-            return
-        self.options = options
         self._redraw_maps()
-        self.sigOptionsChanged.emit(options)
 
     # ----------------------------------------------------------------- images
 

@@ -285,6 +285,11 @@ class ParameterPanel(QWidget):
         self._on_input_changed(session.input)
 
     @property
+    def error_text(self) -> str:
+        """The session's one reason the current state cannot be computed ("" when fine)."""
+        return self._session.problem or ""
+
+    @property
     def _layer(self) -> int:
         return self._session.layer_index
 

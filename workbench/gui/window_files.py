@@ -14,7 +14,6 @@ from workbench.gui.bank_io_actions import BankHost, BankIoActions
 from workbench.gui.export_dialog import ExportSnapshot, MapsExporter
 from workbench.gui.kernel_editor import KernelEditor
 from workbench.gui.live_controller import LiveController
-from workbench.gui.map_views import MapViewsPanel
 from workbench.gui.workspace_controller import WorkspaceController
 from workbench.gui.workspace_state import apply_workspace, session_workspace
 from workbench.render import shared_levels
@@ -23,15 +22,13 @@ from workbench.session import InputState, Session, source_name
 STATUS_MS = 5000
 
 
-def export_snapshot(session: Session, views: MapViewsPanel) -> ExportSnapshot | str:
+def export_snapshot(session: Session) -> ExportSnapshot | str:
     """Capture the result the window shows (the selected layer's maps), for export.
 
     Parameters
     ----------
     session : Session
-        Holds the last result.
-    views : MapViewsPanel
-        Their colour options decide "as displayed".
+        Holds the last result and the colour options that decide "as displayed".
 
     Returns
     -------
@@ -52,7 +49,7 @@ def export_snapshot(session: Session, views: MapViewsPanel) -> ExportSnapshot | 
     if state.raw is not None:
         name = state.raw.name
     return ExportSnapshot(result, pipeline, name or source_name(state.source),
-                          views.options, shared_levels(maps, views.options))
+                          session.view_options, shared_levels(maps, session.view_options))
 
 
 class WindowFiles:
@@ -66,8 +63,6 @@ class WindowFiles:
         The state saved, opened and exported.
     live : LiveController
         The stream a workspace stores or opens.
-    views : MapViewsPanel
-        The colour options a workspace stores.
     editor : KernelEditor
         Whether kernel edits apply to all channels ("same for all").
     recent_workspaces : list of str
@@ -75,10 +70,10 @@ class WindowFiles:
     """
 
     def __init__(self, window: QMainWindow, session: Session, live: LiveController,
-                 views: MapViewsPanel, editor: KernelEditor,
+                 editor: KernelEditor,
                  recent_workspaces: list[str]) -> None:
         self.session = session
-        self.views = views
+        self.live = live
 
         def notify(text: str) -> None:
             session.message.emit(text, "status")
@@ -89,13 +84,13 @@ class WindowFiles:
         def apply_bank(pipeline: Pipeline) -> None:
             session.reset(pipeline)
 
-        self.exporter = MapsExporter(window, lambda: export_snapshot(session, views),
+        self.exporter = MapsExporter(window, lambda: export_snapshot(session),
                                      notify, warn)
         self.bank_io = BankIoActions(BankHost(
             window, session, lambda: editor.same_check.isChecked(), notify, warn))
         self.workspace = WorkspaceController(
-            window, session, lambda: session_workspace(session, live.source, views.options),
-            lambda ws: apply_workspace(session, live, views, ws), apply_bank, notify, warn,
+            window, session, lambda: session_workspace(session, live.source, session.view_options),
+            lambda ws: apply_workspace(session, live, ws), apply_bank, notify, warn,
             recent_workspaces)
 
     def watch(self) -> None:
@@ -105,9 +100,15 @@ class WindowFiles:
         """
         self.session.pipeline_changed.connect(self.workspace.refresh)
         self.session.input_changed.connect(self._on_input_changed)
-        self.views.sigOptionsChanged.connect(self.workspace.refresh)
+        self.session.view_changed.connect(self.workspace.refresh)
+        self.live.sigSourceChanged.connect(self._on_source_changed)
         self._on_input_changed(self.session.input)
         self.workspace.mark_saved()
+
+    def _on_source_changed(self, source: object) -> None:
+        if source is not None:  # named in the title before its first frame arrives
+            self.workspace.set_detail(self.live.source_title)
+        self.workspace.refresh()
 
     def _on_input_changed(self, state: InputState) -> None:
         if state.kind == "frame" and state.title == self.workspace.detail:

@@ -15,7 +15,6 @@ from typing import Any
 
 from workbench.core import Pipeline
 from workbench.gui.live_controller import SYNTHETIC_SIZE, LiveController
-from workbench.gui.map_views import MapViewsPanel
 from workbench.io.data_input import (
     INLINE_LIMIT,
     RawData,
@@ -255,7 +254,7 @@ def session_workspace(session: Session, stream: FrameSource | None,
                      view_dict(options))
 
 
-def apply_workspace(session: Session, live: LiveController, views: MapViewsPanel,
+def apply_workspace(session: Session, live: LiveController,
                     workspace: Workspace) -> SourceSpec | None:
     """Start afresh from a workspace: pipeline, size, view and source, a new undo history.
 
@@ -269,8 +268,6 @@ def apply_workspace(session: Session, live: LiveController, views: MapViewsPanel
         The session.
     live : LiveController
         Opens a stored stream.
-    views : MapViewsPanel
-        Takes the stored colour options.
     workspace : Workspace
         A loaded, validated workspace.
 
@@ -282,7 +279,7 @@ def apply_workspace(session: Session, live: LiveController, views: MapViewsPanel
     limit = workspace.max_side or MAX_SIDE_RANGE[1]
     max_side = min(max(limit, MAX_SIDE_RANGE[0]), MAX_SIDE_RANGE[1])
     try:
-        views.set_options(view_options(workspace.view, views.options))
+        session.set_view_options(view_options(workspace.view, session.view_options))
     except ValueError as exc:
         session.message.emit(f"Ignored the workspace's view settings: {exc}", "warning")
     current = replace(session.input, max_side=max_side)

@@ -19,6 +19,7 @@ from psygnal import Signal
 from workbench.core import Pipeline, PipelineResult
 from workbench.io.data_input import RawData
 from workbench.io.images import ImageLoadError, LoadedImage
+from workbench.render import ViewOptions
 from workbench.session.edits import (
     image_input_mode,
     set_input_mode,
@@ -76,11 +77,14 @@ class Session:
         The starting size limit.
     clock : callable, optional
         For undo coalescing (tests pass a fake clock).
+    view : ViewOptions, optional
+        The starting colour options of the map views.
     """
 
     pipeline_changed = Signal(object)  # Pipeline
     input_changed = Signal(object)  # InputState
     selection_changed = Signal(object)  # Selection
+    view_changed = Signal(object)  # ViewOptions
     history_changed = Signal(bool, bool)  # can undo, can redo
     result_changed = Signal(object)  # ShownResult
     problem_changed = Signal(object)  # str or None: why the current state has no result
@@ -88,11 +92,13 @@ class Session:
     message = Signal(str, str)  # text, kind ("error", "warning", "info", "status")
 
     def __init__(self, pipeline: Pipeline, max_side: int | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 view: ViewOptions | None = None) -> None:
         start = InputState() if max_side is None else InputState(max_side=max_side)
         self._history: History[SessionState] = History(
             SessionState(with_layer(pipeline), start), clock)
         self._selection = Selection()
+        self._view = view or ViewOptions()
         self._generation = 0
         self._tensor_key: tuple[object, ...] | None = None
         self._tensor: np.ndarray | None = None
@@ -122,6 +128,11 @@ class Session:
     def selection(self) -> Selection:
         """The selected layer, filter and channel."""
         return self._selection
+
+    @property
+    def view_options(self) -> ViewOptions:
+        """How maps are coloured (colormap, scaling, shared levels); not undoable."""
+        return self._view
 
     @property
     def layer_index(self) -> int:
@@ -465,6 +476,25 @@ class Session:
         self._after_change(old, urgent=True)
 
     # ----------------------------------------------------------------- selection
+
+    def set_view_options(self, options: ViewOptions) -> bool:
+        """Change how maps are coloured.
+
+        Parameters
+        ----------
+        options : ViewOptions
+            The new colormap, scaling and shared-levels choice.
+
+        Returns
+        -------
+        bool
+            Whether anything changed.
+        """
+        if options == self._view:
+            return False
+        self._view = options
+        self.view_changed.emit(options)
+        return True
 
     def select(self, layer: int | None = None, filter: int | None = None,  # noqa: A002
                channel: int | None = None) -> None:
