@@ -16,7 +16,7 @@ SubcommandMain = Callable[[Sequence[str]], int]
 def _bench(argv: Sequence[str]) -> int:
     if "--live" in argv:
         # The live benchmark runs the real window: GUI code, imported only when asked for.
-        from workbench.gui.bench_live import main as live_main
+        from workbench.gui.live.bench import main as live_main
 
         return live_main([a for a in argv if a != "--live"])
     from workbench.bench.compare import main as bench_main

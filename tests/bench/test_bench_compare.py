@@ -106,7 +106,7 @@ def test_startup_times_are_measured_in_fresh_processes():
 
 def test_live_is_dispatched_by_the_cli_to_the_gui_benchmark(monkeypatch):
     from workbench import cli
-    from workbench.gui import bench_live
+    from workbench.gui.live import bench as bench_live
 
     seen = []
     monkeypatch.setattr(bench_live, "main", lambda argv: seen.append(list(argv)) or 0)

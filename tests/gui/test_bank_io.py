@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from workbench.core import Filter, Layer, Pipeline, Pool, default_pipeline, to_json
-from workbench.gui import file_prompts
-from workbench.gui.bank_io_actions import BankHost, BankIoActions
+from workbench.gui.actions import file_prompts
+from workbench.gui.actions.bank_io import BankHost, BankIoActions
 from workbench.io import load_bank, save_bank_npy, stack_filters
 from workbench.session import Session
 

@@ -10,8 +10,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QProgressDialog
 
 from workbench.core import Filter, Layer, Pipeline, Pool, default_pipeline, run_pipeline
-from workbench.gui import file_prompts
-from workbench.gui.export_dialog import ExportChoices, ExportMapsDialog
+from workbench.gui.actions import file_prompts
+from workbench.gui.actions.export_dialog import ExportChoices, ExportMapsDialog
 from workbench.io import load_maps_npz, plan_export
 from workbench.render import ViewOptions, describe_view, map_look, render_map
 

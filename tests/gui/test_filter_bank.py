@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
 from workbench.core import PRESETS, get_preset
-from workbench.gui.filter_bank import kernel_rgba
+from workbench.gui.panels.filter_bank import kernel_rgba
 
 
 def names(window):

@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 
 from workbench.core import Filter, Layer, Pipeline, Pool, image_to_chw, run_pipeline
-from workbench.gui import compute_worker, file_prompts
+from workbench.gui import compute_worker
+from workbench.gui.actions import file_prompts
 from workbench.gui.compute_worker import ComputeController
-from workbench.gui.live_controller import LiveController, LiveState, LiveStats, map_style
-from workbench.gui.live_panel import CAMERA, STILL, SYNTHETIC, VIDEO, LivePanel, format_time
-from workbench.gui.live_recording import (
+from workbench.gui.live.controller import LiveController, LiveState, LiveStats, map_style
+from workbench.gui.live.panel import CAMERA, STILL, SYNTHETIC, VIDEO, LivePanel, format_time
+from workbench.gui.live.recording import (
     MONTAGE_CELL,
     RecordTarget,
     colour_map,
@@ -576,7 +577,7 @@ def test_panel_video_controls(panel, live, sink, qtbot, videos, monkeypatch):
 def test_panel_camera_errors_name_the_device(panel, live, qtbot, monkeypatch):
     messages = []
     panel.sigMessage.connect(lambda text, kind: messages.append((text, kind)))
-    monkeypatch.setattr("workbench.gui.live_panel.list_cameras", lambda: [])
+    monkeypatch.setattr("workbench.gui.live.panel.list_cameras", lambda: [])
     panel.choose_source(CAMERA)
     assert "No camera found" in messages[-1][0]
     assert not live.streaming and live.state is LiveState.IDLE
@@ -707,7 +708,7 @@ def test_window_plays_a_video_and_rejects_a_broken_one(live_window, qtbot, video
 
 def test_window_without_a_camera_says_so_and_stays_usable(live_window, qtbot, monkeypatch):
     window = live_window
-    monkeypatch.setattr("workbench.gui.live_panel.list_cameras", lambda: [])
+    monkeypatch.setattr("workbench.gui.live.panel.list_cameras", lambda: [])
     window.live_panel.camera_action.trigger()
     assert "No camera found" in window.message_bar.text
     window.live_panel.camera_combo.setEditText("42")
@@ -794,7 +795,7 @@ def test_opening_an_image_or_choosing_still_ends_the_stream(live_window, qtbot):
 
 
 def test_live_benchmark_runs_through_the_window(tmp_path):
-    from workbench.gui import bench_live
+    from workbench.gui.live import bench as bench_live
 
     video = bench_live.write_pattern_video(tmp_path / "pattern.mp4", SIZE, 30)
     run = bench_live.run_size(video, SIZE, seconds=0.6)
@@ -807,7 +808,7 @@ def test_live_benchmark_runs_through_the_window(tmp_path):
 # ----------------------------------------------------------------------------- display
 
 def test_large_maps_are_decimated_for_drawing_only(qtbot):
-    from workbench.gui.map_views import CellKey, MapCell
+    from workbench.gui.views.map_views import CellKey, MapCell
 
     cell = MapCell(CellKey("conv", 0))
     qtbot.addWidget(cell)

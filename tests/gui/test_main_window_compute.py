@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Layer, Pipeline, Pool, default_pipeline
-from workbench.gui.map_views import CellKey
+from workbench.gui.views.map_views import CellKey
 from workbench.render import ViewOptions
 
 VERTICAL_ROWS = [0, 0, 3, 3, 0, 0]
@@ -194,8 +194,8 @@ def test_hover_reports_the_value_and_the_receptive_field(typed_window, qtbot):
     qtbot.waitUntil(lambda: cell.view.viewRange()[0][1] > 0)
     point = cell.mapFromScene(cell.scene_pos_of(4, 2))
     qtbot.mouseMove(cell.viewport(), point)
-    qtbot.waitUntil(lambda: "x 2, y 4" in window.hover_label.text())
-    text = window.hover_label.text()
+    qtbot.waitUntil(lambda: "x 2, y 4" in window.status.hover_label.text())
+    text = window.status.hover_label.text()
     assert "Filter 1" in text and "value 3" in text
     assert "receptive field rows 4–6, cols 2–4 (3x3)" in text
     rect = window.views.field_rect
@@ -206,7 +206,7 @@ def test_hover_reports_the_value_and_the_receptive_field(typed_window, qtbot):
                                                                    "field rows 0–2, cols 0–2 "
                                                                    "(3x3)")
     assert window.views.hover(CellKey("conv", 0), -1, -1) == ""
-    assert window.hover_label.text() == ""
+    assert window.status.hover_label.text() == ""
     assert not rect.isVisible()
 
 
@@ -250,14 +250,14 @@ def test_max_side_shrinks_the_input(open_window, settle):
 def test_status_bar_shows_stage_times_and_fps(open_window, settle):
     window = open_window()
     # The default layer (ReLU + 2x2 max pool) runs as one fused pass.
-    text = window.timing_label.text()
+    text = window.status.timing_label.text()
     assert text.startswith("conv+activation+pool ") and "(fused)" in text
     assert text.endswith(" fps")
-    assert window.warmup_bar.isHidden()
+    assert window.status.warmup_bar.isHidden()
     # Sigmoid is not fused: every stage gets its own time.
     window.params.activation.setCurrentIndex(window.params.activation.findData("sigmoid"))
     settle(window)
-    text = window.timing_label.text()
+    text = window.status.timing_label.text()
     assert text.startswith("conv ") and " ms · activation " in text and " ms · pool " in text
     assert text.endswith(" fps")
 
@@ -349,11 +349,11 @@ def test_inspector_follows_groups_flip_and_pooling(open_window, settle):
 def test_window_shows_before_warm_up_and_reports_its_progress(open_window, qtbot):
     window = open_window(wait=False)
     assert window.isVisible() and not window.compute.warm
-    assert not window.warmup_bar.isHidden()
-    assert window.timing_label.text() == "waiting for the first result…"
+    assert not window.status.warmup_bar.isHidden()
+    assert window.status.timing_label.text() == "waiting for the first result…"
     qtbot.waitUntil(lambda: window.session_views.results_shown > 0, timeout=20_000)
-    assert window.warmup_bar.isHidden()
-    assert window.warmup_bar.maximum() == window.warmup_bar.value() == 4
+    assert window.status.warmup_bar.isHidden()
+    assert window.status.warmup_bar.maximum() == window.status.warmup_bar.value() == 4
 
 
 def test_every_parameter_explains_itself(open_window):

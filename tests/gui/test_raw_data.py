@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from workbench.gui import file_prompts
-from workbench.gui.raw_data_actions import TYPED_NAME
+from workbench.gui.actions import file_prompts
+from workbench.gui.actions.raw_data import TYPED_NAME
 from workbench.tutorials import TUTORIAL_EXAMPLES, get_example
 
 

@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from workbench.core import Filter, Layer, Pool, avg_pool2d, conv2d, layer_geometry
-from workbench.gui.receptive_field import (
+from workbench.gui.views.receptive_field import (
     Window,
     conv_window,
     input_patch,

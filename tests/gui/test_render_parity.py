@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from workbench.core import Filter, Layer, Pipeline, Pool
-from workbench.gui.window_files import export_snapshot
+from workbench.gui.actions.window_files import export_snapshot
 from workbench.io import ExportOptions, export_maps
 from workbench.render import COLOR_MODES, COLORMAPS, ViewOptions, lookup_table
 

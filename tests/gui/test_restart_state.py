@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from workbench.core import default_pipeline
-from workbench.gui import file_prompts
-from workbench.gui.live_panel import STILL
+from workbench.gui.actions import file_prompts
+from workbench.gui.live.panel import STILL
 from workbench.gui.settings import LiveChoices, WorkbenchSettings, load_settings, save_settings
 from workbench.sources import Size
 from workbench.tutorials import get_example

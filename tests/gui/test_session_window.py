@@ -4,7 +4,7 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 
 from workbench.core import Filter, Layer, Pipeline, Pool
-from workbench.gui.map_views import CellKey
+from workbench.gui.views.map_views import CellKey
 from workbench.io.data_input import RawData
 from workbench.session import edits
 
@@ -79,7 +79,7 @@ def test_tutorial_is_its_own_state_never_under_the_workspace_title(open_window, 
 
 def test_save_during_a_tutorial_never_overwrites_the_workspace(open_window, qtbot, tmp_path,
                                                                monkeypatch):
-    from workbench.gui import file_prompts
+    from workbench.gui.actions import file_prompts
 
     window = open_window(_one_filter())
     ws = tmp_path / "ws1.json"

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from workbench.core import default_pipeline, to_json
-from workbench.gui import file_prompts
+from workbench.gui.actions import file_prompts
 from workbench.io import load_workspace
 from workbench.render import ViewOptions
 

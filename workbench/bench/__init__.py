@@ -2,5 +2,5 @@
 
 :mod:`workbench.bench.compare` times the core against OpenCV, SciPy and PyTorch
 (``conv-workbench bench``). The live benchmark streams video through the real window, so it
-is GUI code and lives at :mod:`workbench.gui.bench_live` (``conv-workbench bench --live``).
+is GUI code and lives at :mod:`workbench.gui.live.bench` (``conv-workbench bench --live``).
 """

@@ -515,7 +515,7 @@ def _parser() -> argparse.ArgumentParser:
                              "(J: JIT start-up)")
     parser.add_argument("--live", action="store_true",
                         help="instead: stream a video through the offscreen window "
-                             "(workbench.gui.bench_live; see --live --help)")
+                             "(workbench.gui.live.bench; see --live --help)")
     return parser
 
 

@@ -18,10 +18,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
-    QFileDialog,
     QLabel,
     QMainWindow,
-    QProgressBar,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -29,28 +27,28 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Pipeline
+from workbench.gui.actions.help_boxes import HelpBoxes
+from workbench.gui.actions.menus import build_menus
+from workbench.gui.actions.raw_data import RawDataActions
+from workbench.gui.actions.undo_keys import install_undo_key_filter
+from workbench.gui.actions.window_files import WindowFiles
+from workbench.gui.actions.workspace_state import raw_spec, restore_raw
 from workbench.gui.compute_worker import ComputeController
-from workbench.gui.filter_bank import FilterBankPanel
-from workbench.gui.help_boxes import HelpBoxes
 from workbench.gui.kernel_editor import KernelEditor
-from workbench.gui.live_controller import LiveController
-from workbench.gui.live_panel import VIDEO_SUFFIXES, LivePanel
-from workbench.gui.live_window import LiveWindow
-from workbench.gui.map_views import MapViewsPanel
-from workbench.gui.menus import build_menus
-from workbench.gui.message_bar import MessageBar
-from workbench.gui.parameter_panel import ParameterPanel
-from workbench.gui.raw_data_actions import RawDataActions
-from workbench.gui.session_views import SessionCompute, SessionViews
+from workbench.gui.live.controller import LiveController
+from workbench.gui.live.panel import VIDEO_SUFFIXES, LivePanel
+from workbench.gui.live.window import LiveWindow
+from workbench.gui.panels.filter_bank import FilterBankPanel
+from workbench.gui.panels.message_bar import MessageBar
+from workbench.gui.panels.parameter_panel import ParameterPanel
+from workbench.gui.panels.tutorial_banner import TutorialBanner
 from workbench.gui.settings import WorkbenchSettings, load_settings, save_settings
-from workbench.gui.tutorial_banner import TutorialBanner
-from workbench.gui.undo_keys import install_undo_key_filter
-from workbench.gui.window_files import WindowFiles
-from workbench.gui.workspace_state import raw_spec, restore_raw
-from workbench.io.images import IMAGE_SUFFIXES
+from workbench.gui.views.map_views import MapViewsPanel
+from workbench.gui.views.session_views import SessionCompute, SessionViews
+from workbench.gui.views.status_bar import StatusReadouts
 from workbench.render import ViewOptions
 from workbench.resources import icon_path
-from workbench.session import DEFAULT_IMAGE, SAMPLE_PREFIX, Session
+from workbench.session import DEFAULT_IMAGE, Session
 from workbench.session.edits import image_input_mode, set_input_mode
 
 DEFAULT_SIZE = (1500, 950)
@@ -99,14 +97,11 @@ class MainWindow(QMainWindow):
         # window draws the result that just came back, so compute and drawing overlap.
         self.live = LiveController(self.compute, self)
         self.session_compute = SessionCompute(self.session, self.compute)
-        self.compute.sigWarmupProgress.connect(self._on_warmup_progress)
-        self.compute.sigWarmupDone.connect(self._on_warmup_done)
 
         self._build_widgets()
-        self._build_status_bar()
-        self.session_views = SessionViews(self.session, self.views, self.timing_label)
-        self.files = WindowFiles(self, self.session, self.live, self.editor,
-                                 settings.recent_workspaces)
+        self.status = StatusReadouts(self.statusBar(), self.compute, self.live_panel.stats_label)
+        self.session_views = SessionViews(self.session, self.views, self.status.timing_label)
+        self.files = WindowFiles(self, self.session, self.live, self.editor, settings)
         self.raw_data = RawDataActions(self, self.session)
         self.help = HelpBoxes(self)
         self.menus = build_menus(self)
@@ -120,7 +115,7 @@ class MainWindow(QMainWindow):
         self.session.problem_changed.connect(
             lambda problem: problem and self.sigComputeFailed.emit(problem))
         self.editor.sigMessage.connect(lambda text: self.statusBar().showMessage(text, 5000))
-        self.views.sigHoverText.connect(self._on_hover_text)
+        self.views.sigHoverText.connect(self.status.show_hover)
         self.session.view_changed.connect(self._on_view_options_changed)
         app = QApplication.instance()
         if app is not None:
@@ -197,27 +192,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.main_splitter)
         self.setCentralWidget(root)
 
-    def _build_status_bar(self) -> None:
-        status = self.statusBar()
-        self.hover_label = QLabel()
-        self.hover_label.setObjectName("hoverLabel")
-        self.hover_label.setToolTip("Value under the cursor and its receptive field on the "
-                                    "input (outlined in amber).")
-        status.addWidget(self.hover_label, 1)
-        self.warmup_bar = QProgressBar()
-        self.warmup_bar.setMaximumWidth(240)
-        self.warmup_bar.setTextVisible(True)
-        self.warmup_bar.setFormat("compiling kernels…")
-        self.warmup_bar.setToolTip("First start: numba compiles the convolution kernels "
-                                   "(cached for next time).")
-        status.addPermanentWidget(self.warmup_bar)
-        status.addPermanentWidget(self.live_panel.stats_label)
-        self.timing_label = QLabel("waiting for the first result…")
-        self.timing_label.setObjectName("timingLabel")
-        self.timing_label.setToolTip("Compute time of each stage for the last result, and the "
-                                     "frames per second the pipeline sustains at this size.")
-        status.addPermanentWidget(self.timing_label)
-
     def _restore_layout(self) -> None:
         s = self.settings
         if s.geometry:
@@ -264,13 +238,9 @@ class MainWindow(QMainWindow):
         Returns
         -------
         bool
-            Whether the image was loaded.
+            Whether the image was loaded (it joins the recent files).
         """
-        if not self.session.open_image(path):
-            return False
-        self.settings.add_recent(str(Path(path).resolve()))
-        self.menus.fill_recent_images()  # a disabled menu never shows, so never refills itself
-        return True
+        return self.files.open_image(path)
 
     def open_sample(self, key: str) -> bool:
         """Load a built-in sample image (an undoable step).
@@ -289,14 +259,7 @@ class MainWindow(QMainWindow):
 
     def open_image_dialog(self) -> None:
         """Ask for an image file and open it."""
-        patterns = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
-        source = self.session.input.source
-        start = str(Path(source).parent) \
-            if source and not source.startswith(SAMPLE_PREFIX) else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", start,
-                                              f"Images ({patterns});;All files (*)")
-        if path:
-            self.open_image(path)
+        self.files.open_image_dialog()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         if any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -372,23 +335,9 @@ class MainWindow(QMainWindow):
         self.menus.undo_action.setEnabled(can_undo)
         self.menus.redo_action.setEnabled(can_redo)
 
-    def _on_hover_text(self, text: str) -> None:
-        if text:
-            self.statusBar().clearMessage()  # a transient message would hide the read-out
-        self.hover_label.setText(text)
-
     def _on_view_options_changed(self, options: ViewOptions) -> None:
         self.settings.view = options
         self.menus.check_view_actions(options)
-
-    def _on_warmup_progress(self, done: int, total: int, name: str) -> None:
-        self.warmup_bar.setRange(0, total)
-        self.warmup_bar.setValue(done)
-        self.warmup_bar.setFormat(f"compiling {name}… %p%")
-
-    def _on_warmup_done(self, seconds: float) -> None:
-        self.warmup_bar.hide()
-        self.statusBar().showMessage(f"Kernels ready in {seconds:.1f} s", 3000)
 
     # ----------------------------------------------------------------- closing
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from workbench.core import Pipeline, default_pipeline, from_json, to_json
-from workbench.gui.live_recording import RECORD_KINDS
+from workbench.gui.live.recording import RECORD_KINDS
 from workbench.io.images import DEFAULT_MAX_SIDE
 from workbench.io.workspace import SourceSpec
 from workbench.render import COLOR_MODES, COLORMAPS, ViewOptions
@@ -47,7 +47,7 @@ class LiveChoices:
     loop : bool
         Play a video again when it ends.
     record_kind : str
-        A key of :data:`workbench.gui.live_recording.RECORD_KINDS`.
+        A key of :data:`workbench.gui.live.recording.RECORD_KINDS`.
     video_path : str
         The video file chosen last, ``""`` for none.
     """

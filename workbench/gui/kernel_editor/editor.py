@@ -10,19 +10,12 @@ to do with it (and undoes by calling :meth:`KernelEditor.set_filter` with an old
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import (
-    QAbstractItemModel,
-    QAbstractTableModel,
-    QEvent,
     QLocale,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     QRect,
     QSize,
     Qt,
@@ -30,20 +23,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QAction,
-    QBrush,
-    QColor,
-    QFont,
-    QFontMetrics,
-    QKeyEvent,
-    QKeySequence,
-    QPainter,
-    QPen,
     QResizeEvent,
-    QValidator,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate,
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QDoubleSpinBox,
@@ -51,15 +33,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLayoutItem,
-    QLineEdit,
     QMenu,
     QSizePolicy,
     QSpinBox,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTabBar,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -67,459 +44,18 @@ from PySide6.QtWidgets import (
 
 from workbench.core import PRESETS, Filter
 from workbench.core import kernel_ops as ops
-from workbench.gui.undo_keys import UndoKeysToWindow, is_undo_redo
+from workbench.gui.actions.undo_keys import UndoKeysToWindow
+from workbench.gui.kernel_editor.cells import (
+    RGB_CHANNEL_NAMES,
+    display_text,
+    weight_sum,
+)
+from workbench.gui.kernel_editor.grid import (
+    KernelGrid,
+    SliceModel,
+)
 from workbench.session import Session
 from workbench.session.edits import replace_filters
-
-NUMBER_HINT = "type a value like -1, 0.5 or 2e-3"
-RGB_CHANNEL_NAMES = ("R", "G", "B")
-# Same end colours as the filter-bank thumbnails: blue negative, white zero, red positive.
-_WHITE = np.array([248.0, 248.0, 248.0])
-_RED = np.array([200.0, 30.0, 40.0])
-_BLUE = np.array([30.0, 80.0, 200.0])
-# What a number can look like while it is being typed: "-", ".", "1e", "2.5e-" ...
-_PARTIAL_NUMBER = re.compile(r"[+-]?(\d*\.?\d*)([eE][+-]?\d*)?")
-_STARTS_NUMBER = frozenset("0123456789+-.")
-
-
-def not_a_number_message(text: str) -> str:
-    """Build the status-bar hint for text that is not a number.
-
-    Parameters
-    ----------
-    text : str
-        What the user typed.
-
-    Returns
-    -------
-    str
-        ``"'abc' is not a number — type a value like -1, 0.5 or 2e-3"``.
-    """
-    return f"{text!r} is not a number — {NUMBER_HINT}"
-
-
-def cell_colours(value: float, peak: float) -> tuple[QColor, QColor]:
-    """Background and text colour of a cell on the diverging scale.
-
-    Parameters
-    ----------
-    value : float
-        The weight.
-    peak : float
-        Largest magnitude in the filter: ``+peak`` is full red, ``-peak`` full blue.
-
-    Returns
-    -------
-    background, text : QColor
-        Text is near-black on light backgrounds and white on dark ones.
-    """
-    t = max(-1.0, min(1.0, value / peak)) if peak > 0 else 0.0
-    end = _RED if t >= 0 else _BLUE
-    rgb = _WHITE + (end - _WHITE) * abs(t)
-    background = QColor(*(int(round(c)) for c in rgb))
-    luminance = (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255.0
-    text = QColor(20, 20, 20) if luminance > 0.5 else QColor(255, 255, 255)
-    return background, text
-
-
-def display_text(value: float) -> str:
-    """Format a weight for its cell: at most 4 significant digits (the tooltip is exact).
-
-    Parameters
-    ----------
-    value : float
-        The weight.
-
-    Returns
-    -------
-    str
-        E.g. ``"-0.0625"``, ``"0.1111"``, ``"2"``.
-    """
-    if value == 0:
-        return "0"
-    return f"{value:.4g}"
-
-
-def parse_cell(text: str) -> float:
-    """Read what was typed into a cell; an empty cell is 0.
-
-    Parameters
-    ----------
-    text : str
-        The cell editor's text.
-
-    Returns
-    -------
-    float
-        The value, representable as a finite float32.
-
-    Raises
-    ------
-    ValueError
-        With a hint for the status bar.
-    """
-    stripped = text.strip()
-    if not stripped:
-        return 0.0
-    try:
-        return ops.parse_value(stripped)
-    except ValueError as exc:
-        if "is not a number" in str(exc):
-            raise ValueError(not_a_number_message(stripped)) from None
-        raise
-
-
-def _weight_sum(weights: np.ndarray) -> float:
-    # Float rounding leaves e.g. 1e-7 on a zero-mean Gabor; show that as the 0 it means.
-    w = weights.astype(np.float64)
-    total = float(w.sum())
-    return 0.0 if abs(total) <= 1e-6 * float(np.abs(w).sum()) else total
-
-
-class _NumberValidator(QValidator):
-    """Accepts numbers and their prefixes while typing; reports anything else."""
-
-    sigRejected = Signal(str)
-
-    def validate(self, text: str, pos: int) -> QValidator.State:
-        stripped = text.strip()
-        if _PARTIAL_NUMBER.fullmatch(stripped):
-            try:
-                float(stripped)
-            except ValueError:
-                return QValidator.State.Intermediate
-            return QValidator.State.Acceptable
-        self.sigRejected.emit(not_a_number_message(stripped))
-        return QValidator.State.Invalid
-
-
-class _SliceModel(QAbstractTableModel):
-    """One 2-D slice of the kernel, with the colours and text the grid shows."""
-
-    sigCellsEdited = Signal(object, float)  # [(row, col)], value
-    sigMessage = Signal(str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._values = np.zeros((0, 0), dtype=np.float32)
-        self._peak = 0.0
-        self._bold = QFont()
-        self._bold.setBold(True)
-
-    @property
-    def values(self) -> np.ndarray:
-        """The slice shown (read-only view)."""
-        view = self._values.view()
-        view.setflags(write=False)
-        return view
-
-    def set_values(self, values: np.ndarray, peak: float) -> None:
-        """Show ``values`` (2-D), coloured on the scale ``-peak..peak``."""
-        values = np.array(values, dtype=np.float32)
-        if values.shape != self._values.shape:
-            self.beginResetModel()
-            self._values, self._peak = values, peak
-            self.endResetModel()
-            return
-        self._values, self._peak = values, peak
-        if values.size:
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(values.shape[0] - 1, values.shape[1] - 1))
-
-    def centre(self) -> tuple[int, int]:
-        """Return the centre tap, ``((kH - 1) // 2, (kW - 1) // 2)``."""
-        return (self._values.shape[0] - 1) // 2, (self._values.shape[1] - 1) // 2
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else self._values.shape[0]
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else self._values.shape[1]
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                | Qt.ItemFlag.ItemIsEditable)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        r, c = index.row(), index.column()
-        value = float(self._values[r, c])
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display_text(value)
-        if role == Qt.ItemDataRole.EditRole:
-            return ops.format_value(value)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            where = " (centre tap)" if (r, c) == self.centre() else ""
-            return f"row {r}, column {c}{where}: {ops.format_value(value)}"
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(cell_colours(value, self._peak)[0])
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(cell_colours(value, self._peak)[1])
-        if role == Qt.ItemDataRole.FontRole and (r, c) == self.centre():
-            return self._bold
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        return None
-
-    def setData(self, index: QModelIndex | QPersistentModelIndex, value: object,
-                role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
-            return False
-        try:
-            number = parse_cell(str(value))
-        except ValueError as exc:
-            self.sigMessage.emit(str(exc))
-            return False
-        if np.float32(number) != self._values[index.row(), index.column()]:
-            self.sigCellsEdited.emit([(index.row(), index.column())], number)
-        return True
-
-
-class _CellDelegate(QStyledItemDelegate):
-    """Paints tinted cells and edits them in a validated line edit."""
-
-    sigMove = Signal(str)  # "down", "next", "previous"
-    sigMessage = Signal(str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._undo_filter = UndoKeysToWindow(self)
-
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
-                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
-        editor = QLineEdit(parent)
-        editor.setFrame(False)
-        editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        validator = _NumberValidator(editor)
-        validator.sigRejected.connect(self.sigMessage)
-        editor.setValidator(validator)
-        editor.installEventFilter(self._undo_filter)
-        return editor
-
-    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
-        assert isinstance(editor, QLineEdit)
-        editor.setText(str(index.data(Qt.ItemDataRole.EditRole)))
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
-                     index: QModelIndex | QPersistentModelIndex) -> None:
-        assert isinstance(editor, QLineEdit)
-        model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(watched, QLineEdit):
-            assert isinstance(event, QKeyEvent)
-            moves = {Qt.Key.Key_Return: "down", Qt.Key.Key_Enter: "down",
-                     Qt.Key.Key_Tab: "next", Qt.Key.Key_Backtab: "previous"}
-            direction = moves.get(Qt.Key(event.key()))
-            mods = event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier
-                                         | Qt.KeyboardModifier.ShiftModifier)
-            if direction is not None and mods == Qt.KeyboardModifier.NoModifier:
-                try:
-                    parse_cell(watched.text())
-                except ValueError as exc:  # keep editing so the text can be fixed
-                    self.sigMessage.emit(str(exc))
-                    return True
-                self.commitData.emit(watched)
-                self.closeEditor.emit(watched, QAbstractItemDelegate.EndEditHint.NoHint)
-                self.sigMove.emit(direction)
-                return True
-        return super().eventFilter(watched, event)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
-        # Draw the selection as a frame so that the value tint stays visible under it.
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        enabled = bool(opt.state & QStyle.StateFlag.State_Enabled)
-        background = index.data(Qt.ItemDataRole.BackgroundRole)
-        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
-        rect: QRect = opt.rect
-        painter.save()
-        if isinstance(background, QBrush):
-            painter.fillRect(rect, background if enabled else opt.palette.window())
-        pen_colour = foreground.color() if isinstance(foreground, QBrush) and enabled else \
-            opt.palette.color(opt.palette.ColorGroup.Disabled, opt.palette.ColorRole.Text)
-        painter.setPen(pen_colour)
-        painter.setFont(opt.font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, opt.text)
-        if opt.state & QStyle.StateFlag.State_Selected:
-            # A dark frame with a white lining reads on pale and on saturated cells alike.
-            width = 3 if opt.state & QStyle.StateFlag.State_HasFocus else 2
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(opt.palette.color(opt.palette.ColorRole.Highlight).darker(130),
-                                width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap,
-                                Qt.PenJoinStyle.MiterJoin))
-            outer = rect.adjusted(width // 2, width // 2, -(width + 1) // 2, -(width + 1) // 2)
-            painter.drawRect(outer)
-            painter.setPen(QPen(QColor(255, 255, 255), 1))
-            painter.drawRect(rect.adjusted(width, width, -width - 1, -width - 1))
-        painter.restore()
-
-
-class KernelGrid(QTableView):
-    """The weight grid, driven like a spreadsheet.
-
-    Typing a number replaces a cell, Enter moves down, Tab across, Delete clears,
-    Ctrl+C / Ctrl+V copy and paste blocks.
-    """
-
-    sigClear = Signal()
-    sigCopy = Signal()
-    sigPaste = Signal()
-    sigMessage = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.delegate = _CellDelegate(self)
-        self.setItemDelegate(self.delegate)
-        self.delegate.sigMove.connect(self.move_current)
-        self.delegate.sigMessage.connect(self.sigMessage)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                             | QAbstractItemView.EditTrigger.EditKeyPressed
-                             | QAbstractItemView.EditTrigger.AnyKeyPressed)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setTabKeyNavigation(True)
-        self.setWordWrap(False)
-        self.setCornerButtonEnabled(False)
-        self.horizontalHeader().hide()
-        self.verticalHeader().hide()
-        self.setGridStyle(Qt.PenStyle.SolidLine)
-        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self._room = 0  # width the editor can give the grid; 0 until it is laid out
-        self.update_cell_size()
-
-    def update_cell_size(self) -> None:
-        """Size cells for values like ``-0.0625`` (and wider ones, if shown)."""
-        bold = QFont(self.font())
-        bold.setBold(True)
-        metrics = QFontMetrics(bold)
-        texts = ["-0.0625"]
-        model = self.model()
-        if model is not None:
-            texts += [str(model.index(r, c).data()) for r in range(model.rowCount())
-                      for c in range(model.columnCount())]
-        width = max(metrics.horizontalAdvance(t) for t in texts) + 16
-        columns = model.columnCount() if model is not None else 0
-        frame = 2 * self.frameWidth()
-        if self._room and columns and columns * width + frame > self._room:
-            # A long row (1x9) narrows its cells to fit rather than scroll, down to
-            # what its own values need.
-            needed = max(metrics.horizontalAdvance(t) for t in texts[1:] or ["0"]) + 8
-            width = max(needed, (self._room - frame) // columns)
-        height = metrics.height() + 14
-        self.horizontalHeader().setMinimumSectionSize(8)
-        self.verticalHeader().setMinimumSectionSize(8)
-        self.horizontalHeader().setDefaultSectionSize(width)
-        self.verticalHeader().setDefaultSectionSize(height)
-        for c in range(model.columnCount() if model is not None else 0):
-            self.setColumnWidth(c, width)
-        for r in range(model.rowCount() if model is not None else 0):
-            self.setRowHeight(r, height)
-        self.updateGeometry()
-
-    def fit_width(self, width: int) -> None:
-        """Narrow the cells of a kernel too wide for ``width`` pixels, if its values allow.
-
-        Parameters
-        ----------
-        width : int
-            Pixels the grid may take.
-        """
-        if width != self._room:
-            self._room = width
-            self.update_cell_size()
-
-    def cell_size(self) -> QSize:
-        """Width and height of one cell in pixels."""
-        return QSize(self.horizontalHeader().defaultSectionSize(),
-                     self.verticalHeader().defaultSectionSize())
-
-    def sizeHint(self) -> QSize:
-        # The whole grid, so that it shows without scroll bars when there is room.
-        model = self.model()
-        rows = max(model.rowCount(), 1) if model is not None else 3
-        cols = max(model.columnCount(), 1) if model is not None else 3
-        cell = self.cell_size()
-        frame = 2 * self.frameWidth()
-        return QSize(cols * cell.width() + frame, rows * cell.height() + frame)
-
-    def minimumSizeHint(self) -> QSize:
-        hint = self.sizeHint()
-        cell = self.cell_size()
-        frame = 2 * self.frameWidth()
-        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        return QSize(min(hint.width(), 3 * cell.width() + frame + scroll),
-                     min(hint.height(), 3 * cell.height() + frame + scroll))
-
-    def selected_cells(self) -> list[tuple[int, int]]:
-        """Return the selected ``(row, col)`` pairs, or the current cell if none is selected."""
-        cells = sorted({(i.row(), i.column()) for i in self.selectionModel().selectedIndexes()})
-        if not cells and self.currentIndex().isValid():
-            cells = [(self.currentIndex().row(), self.currentIndex().column())]
-        return cells
-
-    def cancel_edit(self) -> None:
-        """Close an open cell editor without writing its text."""
-        if self.state() == QAbstractItemView.State.EditingState:
-            editor = self.indexWidget(self.currentIndex())  # also finds transient editors
-            if editor is not None:
-                self.closeEditor(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
-
-    def move_current(self, direction: str) -> None:
-        """Move the current cell ``"down"``, to the ``"next"`` or the ``"previous"`` one."""
-        action = {"down": QAbstractItemView.CursorAction.MoveDown,
-                  "next": QAbstractItemView.CursorAction.MoveNext,
-                  "previous": QAbstractItemView.CursorAction.MovePrevious}[direction]
-        index = self.moveCursor(action, Qt.KeyboardModifier.NoModifier)
-        if index.isValid():
-            self.setCurrentIndex(index)
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride:
-            assert isinstance(event, QKeyEvent)
-            # Claim the grid's own keys from window-wide shortcuts; let undo/redo through.
-            if (event.matches(QKeySequence.StandardKey.Copy)
-                    or event.matches(QKeySequence.StandardKey.Paste)
-                    or (event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
-                        and event.modifiers() == Qt.KeyboardModifier.NoModifier)):
-                event.accept()
-                return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self.state() == QAbstractItemView.State.EditingState:
-            super().keyPressEvent(event)
-            return
-        key = event.key()
-        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if event.matches(QKeySequence.StandardKey.Copy):
-            self.sigCopy.emit()
-        elif event.matches(QKeySequence.StandardKey.Paste):
-            self.sigPaste.emit()
-        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and \
-                mods == Qt.KeyboardModifier.NoModifier:
-            self.sigClear.emit()
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
-                mods == Qt.KeyboardModifier.NoModifier:
-            self.move_current("down")
-        elif is_undo_redo(event):
-            event.ignore()
-        elif (event.text() and event.text().isprintable()
-              and not mods & (Qt.KeyboardModifier.ControlModifier
-                              | Qt.KeyboardModifier.AltModifier
-                              | Qt.KeyboardModifier.MetaModifier)):
-            if event.text()[0] in _STARTS_NUMBER:
-                super().keyPressEvent(event)  # opens the editor with the key typed in
-            else:
-                self.sigMessage.emit(not_a_number_message(event.text()))
-        else:
-            super().keyPressEvent(event)
 
 
 class _FlowLayout(QLayout):
@@ -748,7 +284,7 @@ class KernelEditor(QWidget):
             flow.addWidget(box)
 
         self.grid = KernelGrid()
-        self._model = _SliceModel(self.grid)
+        self._model = SliceModel(self.grid)
         self.grid.setModel(self._model)
         self._model.sigCellsEdited.connect(self._on_cells_edited)
         self._model.sigMessage.connect(self.sigMessage)
@@ -1149,13 +685,13 @@ class KernelEditor(QWidget):
         if f is None:
             self.sum_label.setText("")
             return
-        here = _weight_sum(f.weight[self._channel])
+        here = weight_sum(f.weight[self._channel])
         if f.channels == 1:
             self.sum_label.setText(f"sum = {display_text(here)}")
             self.sum_label.setToolTip(f"Sum of the weights: {here!r}. The gain on a flat "
                                       "input.")
             return
-        total = _weight_sum(f.weight)
+        total = weight_sum(f.weight)
         self.sum_label.setText(f"sum = {display_text(here)}  ·  all = {display_text(total)}")
         self.sum_label.setToolTip(f"Sum of this slice's weights: {here!r}; over all "
                                   f"{f.channels} channels: {total!r} (the gain on a flat input).")

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Layer, PipelineResult
-from workbench.gui.patch_inspector import PatchInspector
-from workbench.gui.receptive_field import input_patch, pool_window, receptive_field
-from workbench.gui.titles import ACTIVATION_TITLES, POOL_TITLES
-from workbench.gui.value_labels import ValueLabels
+from workbench.gui.views.patch_inspector import PatchInspector
+from workbench.gui.views.receptive_field import input_patch, pool_window, receptive_field
+from workbench.gui.views.titles import ACTIVATION_TITLES, POOL_TITLES
+from workbench.gui.views.value_labels import ValueLabels
 from workbench.render import (
     COLOR_MODE_TIPS,
     COLOR_MODES,

@@ -1,10 +1,10 @@
 """The open workspace: its file, whether it has unsaved changes, recent workspaces, the title.
 
 A change counts as unsaved when the window's state (source, pipeline, size limit, view
-settings, as :func:`workbench.gui.workspace_state.window_workspace` captures it) differs from
-the state last saved or opened; undoing back to it clears the mark again. The window title
-is ``<file>[*] — <image> — Conv Workbench`` with Qt's ``[*]`` placeholder, shown as ``*``
-while :meth:`QWidget.isWindowModified`.
+settings, as :func:`~workbench.gui.actions.workspace_state.session_workspace` captures it)
+differs from the state last saved or opened; undoing back to it clears the mark again. The
+window title is ``<file>[*] — <image> — Conv Workbench`` with Qt's ``[*]`` placeholder,
+shown as ``*`` while :meth:`QWidget.isWindowModified`.
 
 Questions (file names, overwrite, unsaved changes) go through :mod:`file_prompts`. Opening
 another workspace asks before unsaved changes are lost. Closing asks only when a workspace
@@ -23,7 +23,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from workbench.core import Pipeline
-from workbench.gui import file_prompts
+from workbench.gui.actions import file_prompts
 from workbench.io.bank import load_bank
 from workbench.io.errors import LoadError
 from workbench.io.workspace import SourceSpec, Workspace, load_workspace, save_workspace

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Pipeline, PipelineResult
-from workbench.gui import file_prompts
+from workbench.gui.actions import file_prompts
 from workbench.io.errors import ExportCancelled
 from workbench.io.maps import ExportOptions, PlannedFile, export_maps, plan_export
 from workbench.io.naming import DEFAULT_PATTERN, MAP_FIELDS

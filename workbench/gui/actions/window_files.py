@@ -7,17 +7,22 @@ and the title.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMainWindow
+from pathlib import Path
+
+from psygnal import Signal
+from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from workbench.core import Pipeline
-from workbench.gui.bank_io_actions import BankHost, BankIoActions
-from workbench.gui.export_dialog import ExportSnapshot, MapsExporter
+from workbench.gui.actions.bank_io import BankHost, BankIoActions
+from workbench.gui.actions.export_dialog import ExportSnapshot, MapsExporter
+from workbench.gui.actions.workspace_controller import WorkspaceController
+from workbench.gui.actions.workspace_state import apply_workspace, session_workspace
 from workbench.gui.kernel_editor import KernelEditor
-from workbench.gui.live_controller import LiveController
-from workbench.gui.workspace_controller import WorkspaceController
-from workbench.gui.workspace_state import apply_workspace, session_workspace
+from workbench.gui.live.controller import LiveController
+from workbench.gui.settings import WorkbenchSettings
+from workbench.io.images import IMAGE_SUFFIXES
 from workbench.render import shared_levels
-from workbench.session import InputState, Session, source_name
+from workbench.session import SAMPLE_PREFIX, InputState, Session, source_name
 
 STATUS_MS = 5000
 
@@ -65,15 +70,19 @@ class WindowFiles:
         The stream a workspace stores or opens.
     editor : KernelEditor
         Whether kernel edits apply to all channels ("same for all").
-    recent_workspaces : list of str
-        The remembered recent workspaces, updated in place.
+    settings : WorkbenchSettings
+        Its recent image and workspace lists are updated in place.
     """
 
+    recent_images_changed = Signal()
+
     def __init__(self, window: QMainWindow, session: Session, live: LiveController,
-                 editor: KernelEditor,
-                 recent_workspaces: list[str]) -> None:
+                 editor: KernelEditor, settings: WorkbenchSettings) -> None:
+        self.window = window
         self.session = session
         self.live = live
+        self.settings = settings
+        recent_workspaces = settings.recent_workspaces
 
         def notify(text: str) -> None:
             session.message.emit(text, "status")
@@ -104,6 +113,36 @@ class WindowFiles:
         self.live.sigSourceChanged.connect(self._on_source_changed)
         self._on_input_changed(self.session.input)
         self.workspace.mark_saved()
+
+    def open_image(self, path: str | Path) -> bool:
+        """Open an image file as the input and remember it among the recent files.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            Image file.
+
+        Returns
+        -------
+        bool
+            Whether it opened; on failure nothing changes and the session says why.
+        """
+        if not self.session.open_image(path):
+            return False
+        self.settings.add_recent(str(Path(path).resolve()))
+        self.recent_images_changed.emit()
+        return True
+
+    def open_image_dialog(self) -> None:
+        """Ask for an image file (starting in the current image's folder) and open it."""
+        patterns = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
+        source = self.session.input.source
+        start = str(Path(source).parent) \
+            if source and not source.startswith(SAMPLE_PREFIX) else ""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open image", start,
+                                              f"Images ({patterns});;All files (*)")
+        if path:
+            self.open_image(path)
 
     def _on_source_changed(self, source: object) -> None:
         if source is not None:  # named in the title before its first frame arrives

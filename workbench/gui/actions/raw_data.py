@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui import file_prompts
-from workbench.gui.message_bar import MessageBar
+from workbench.gui.actions import file_prompts
+from workbench.gui.panels.message_bar import MessageBar
 from workbench.io.data_input import (
     DATA_SUFFIXES,
     RawData,

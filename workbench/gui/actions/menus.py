@@ -14,14 +14,14 @@ from typing import Protocol
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from workbench.gui.filter_bank import FilterBankPanel
-from workbench.gui.help_boxes import HelpBoxes
+from workbench.gui.actions.help_boxes import HelpBoxes
+from workbench.gui.actions.raw_data import RawDataActions
+from workbench.gui.actions.window_files import WindowFiles
 from workbench.gui.kernel_editor import KernelEditor
-from workbench.gui.live_panel import LivePanel
-from workbench.gui.map_views import MapViewsPanel
-from workbench.gui.raw_data_actions import RawDataActions
+from workbench.gui.live.panel import LivePanel
+from workbench.gui.panels.filter_bank import FilterBankPanel
 from workbench.gui.settings import WorkbenchSettings
-from workbench.gui.window_files import WindowFiles
+from workbench.gui.views.map_views import MapViewsPanel
 from workbench.render import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOptions
 from workbench.resources import sample_images
 from workbench.session import Session
@@ -106,6 +106,8 @@ class WindowMenus:
         file_menu.addAction(host.raw_data.edit_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self.fill_recent_images)
+        # A disabled menu never shows, so it would never refill itself.
+        host.files.recent_images_changed.connect(self.fill_recent_images)
         self.fill_recent_images()
         file_menu.addAction(host.live_panel.open_video_action)
         workspace, bank_io = host.files.workspace, host.files.bank_io

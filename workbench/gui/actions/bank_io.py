@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from workbench.core import Filter, Pipeline
 from workbench.core import kernel_ops as ops
-from workbench.gui import file_prompts
-from workbench.gui.file_prompts import describe_failure
+from workbench.gui.actions import file_prompts
+from workbench.gui.actions.file_prompts import describe_failure
 from workbench.io.bank import load_bank, save_bank
 from workbench.io.bank_arrays import LoadedBank, bias_path_for, load_bank_npy, save_bank_npy
 from workbench.io.errors import AmbiguousLayoutError, LoadError

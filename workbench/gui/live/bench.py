@@ -1,7 +1,7 @@
 """Live benchmark: a video streamed through the real window, offscreen.
 
 ``conv-workbench bench --live [--seconds S] [--sizes 640x480,1280x720]`` or
-``python -m workbench.gui.bench_live``.
+``python -m workbench.gui.live.bench``.
 
 For each size a 30 fps MP4 of the synthetic pattern is written to a temporary folder and
 played (looping) in an offscreen :class:`~workbench.gui.main_window.MainWindow` whose

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import PADDING_MODES, Pipeline, Pool, layer_geometry
-from workbench.gui.titles import (
+from workbench.gui.views.titles import (
     ACTIVATION_TITLES,
     INPUT_MODE_TITLES,
     PADDING_TITLES,

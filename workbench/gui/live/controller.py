@@ -42,7 +42,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from workbench.gui.compute_worker import ComputeController, ComputeOutcome
-from workbench.gui.live_recording import LiveRecorder, MapStyle, RecordTarget
+from workbench.gui.live.recording import LiveRecorder, MapStyle, RecordTarget
 from workbench.render import ViewOptions
 from workbench.sources import (
     DEFAULT_RESOLUTION,

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel
 
 from workbench.core import Pipeline
 from workbench.gui.compute_worker import ComputeController, ComputeOutcome
-from workbench.gui.map_views import MapViewsPanel
+from workbench.gui.views.map_views import MapViewsPanel
 from workbench.session import InputState, Selection, Session, ShownResult
 
 

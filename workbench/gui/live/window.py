@@ -1,16 +1,16 @@
 """The live input wired to the session: every frame becomes the session's input.
 
-:class:`LiveWindow` connects a :class:`~workbench.gui.live_controller.LiveController` and
-its :class:`~workbench.gui.live_panel.LivePanel` to the session, the map views and the
+:class:`LiveWindow` connects a :class:`~workbench.gui.live.controller.LiveController` and
+its :class:`~workbench.gui.live.panel.LivePanel` to the session, the map views and the
 message bar; the menus list the panel's actions.
 """
 
 from __future__ import annotations
 
-from workbench.gui.live_controller import LiveController
-from workbench.gui.live_panel import LivePanel
-from workbench.gui.map_views import MapViewsPanel
-from workbench.gui.message_bar import MessageBar
+from workbench.gui.live.controller import LiveController
+from workbench.gui.live.panel import LivePanel
+from workbench.gui.panels.message_bar import MessageBar
+from workbench.gui.views.map_views import MapViewsPanel
 from workbench.render import ViewOptions
 from workbench.session import InputState, Session, ShownResult
 from workbench.sources import Frame, FrameSource

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core import Pipeline
-from workbench.gui.live_controller import SYNTHETIC_SIZE, LiveController
+from workbench.gui.live.controller import SYNTHETIC_SIZE, LiveController
 from workbench.io.data_input import (
     INLINE_LIMIT,
     RawData,

@@ -1,6 +1,6 @@
 """The live-input controls: source, camera options, playback, freeze and recording.
 
-A view of a :class:`~workbench.gui.live_controller.LiveController`: the widgets call its
+A view of a :class:`~workbench.gui.live.controller.LiveController`: the widgets call its
 methods and follow its signals. Choosing a source in the combo starts it at once; Stop and
 Start stop it and start it again (e.g. to reconnect an unplugged camera). The actions in
 :attr:`LivePanel.actions` are the same commands for the window's menus.
@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui import file_prompts
-from workbench.gui.live_controller import LiveController, LiveState, LiveStats
-from workbench.gui.live_recording import RECORD_KINDS, RecordTarget
+from workbench.gui.actions import file_prompts
+from workbench.gui.live.controller import LiveController, LiveState, LiveStats
+from workbench.gui.live.recording import RECORD_KINDS, RecordTarget
 from workbench.gui.settings import LiveChoices
 from workbench.sources import (
     COMMON_RESOLUTIONS,

@@ -1,0 +1,1 @@
+"""Menus and the file, bank, raw-data, workspace and export actions behind them."""

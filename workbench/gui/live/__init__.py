@@ -1,0 +1,1 @@
+"""Live input: the capture controller, its panel, recording, and the live benchmark."""

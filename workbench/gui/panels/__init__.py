@@ -1,0 +1,1 @@
+"""The window's editing panels: filter bank, parameters, message bar, tutorial banner."""

@@ -1,0 +1,1 @@
+"""What the window shows: map grid, inspector, value labels and the session-to-views wiring."""
