@@ -7,6 +7,7 @@ any real dtype are converted once to float32 C-contiguous; outputs are float32.
 from workbench.core.activations import ACTIVATIONS, activate, leaky_relu, relu, sigmoid, tanh
 from workbench.core.buffers import BufferPool, Lease
 from workbench.core.conv import PADDING_MODES, conv1d, conv2d
+from workbench.core.explain import Explanation, Term, explain, layer_inputs
 from workbench.core.geometry import LayerGeometry, layer_geometry
 from workbench.core.image import image_to_chw
 from workbench.core.keras_interop import (
@@ -46,18 +47,20 @@ from workbench.core.pooling import (
     min_pool2d,
 )
 from workbench.core.presets import PRESETS, Preset, get_preset
+from workbench.core.receptive import ReceptiveField, Window, map_shapes, receptive_field
 from workbench.core.shapes import conv_output_size, pool_output_size
 from workbench.core.warmup import warmup
 
 __all__ = [
-    "ACTIVATIONS", "PADDING_MODES", "POOL_KINDS", "PRESETS", "SCHEMA_VERSION",
-    "BufferPool", "Filter", "Layer", "LayerGeometry", "LayerResult", "Lease", "Pipeline",
-    "PipelineError", "PipelineResult", "Pool", "Preset", "StageTimes",
-    "activate", "avg_pool1d", "avg_pool2d", "channels_first_to_last", "channels_last_to_first",
-    "conv1d", "conv2d", "conv_output_size", "default_pipeline", "divisors",
-    "expected_input_channels", "from_json",
-    "get_preset", "global_avg_pool2d", "global_max_pool2d", "image_to_chw", "layer_geometry",
-    "leaky_relu", "max_pool1d", "max_pool2d", "min_pool2d", "pipeline_from_dict",
-    "pipeline_to_dict", "pool_output_size", "preset_filter", "relu", "run_pipeline", "sigmoid",
-    "tanh", "to_json", "warmup", "weights_from_keras", "weights_to_keras",
+    "ACTIVATIONS", "PADDING_MODES", "POOL_KINDS", "PRESETS", "SCHEMA_VERSION", "BufferPool",
+    "Explanation", "Filter", "Layer", "LayerGeometry", "LayerResult", "Lease", "Pipeline",
+    "PipelineError", "PipelineResult", "Pool", "Preset", "ReceptiveField", "StageTimes", "Term",
+    "Window", "activate", "avg_pool1d", "avg_pool2d", "channels_first_to_last",
+    "channels_last_to_first", "conv1d", "conv2d", "conv_output_size", "default_pipeline",
+    "divisors", "expected_input_channels", "explain", "from_json", "get_preset",
+    "global_avg_pool2d", "global_max_pool2d", "image_to_chw", "layer_geometry", "layer_inputs",
+    "leaky_relu", "map_shapes", "max_pool1d", "max_pool2d", "min_pool2d", "pipeline_from_dict",
+    "pipeline_to_dict", "pool_output_size", "preset_filter", "receptive_field", "relu",
+    "run_pipeline", "sigmoid", "tanh", "to_json", "warmup", "weights_from_keras",
+    "weights_to_keras",
 ]

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Layer, PipelineResult
+from workbench.core.receptive import input_patch, layer_field, pool_window
 from workbench.gui.views.patch_inspector import PatchInspector
-from workbench.gui.views.receptive_field import input_patch, pool_window, receptive_field
 from workbench.gui.views.titles import ACTIVATION_TITLES, POOL_TITLES
 from workbench.gui.views.value_labels import ValueLabels
 from workbench.render import (
@@ -811,7 +811,7 @@ class MapViewsPanel(QWidget):
                 kernel = layer.enabled_filters[key.index].kernel_size
                 conv_shape = self._maps(CellKey("conv", key.index)).shape
                 input_shape = self._shown.result.input.shape[1:]
-                field = receptive_field(layer, kernel, conv_shape, input_shape, key.stage,
+                field = layer_field(layer, kernel, conv_shape, input_shape, key.stage,
                                         row, col)
                 window, inside = field.window, field.inside
                 text += (f"  ·  receptive field rows {window.top}–{window.bottom}, "

@@ -8,12 +8,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from workbench.core import Filter, Layer, Pool, avg_pool2d, conv2d, layer_geometry
-from workbench.gui.views.receptive_field import (
+from workbench.core.receptive import (
     Window,
     conv_window,
     input_patch,
+    layer_field,
     pool_window,
-    receptive_field,
 )
 
 
@@ -47,7 +47,7 @@ def test_conv_window_with_stride_padding_and_dilation():
 
 def test_same_padding_centres_the_window():
     layer = Layer((), padding="same")
-    field = receptive_field(layer, (3, 3), (8, 8), (8, 8), "conv", 0, 7)
+    field = layer_field(layer, (3, 3), (8, 8), (8, 8), "conv", 0, 7)
     assert field.window == Window(-1, 6, 1, 8)
     assert field.inside == Window(0, 6, 1, 7)
     assert field.touches_padding
@@ -56,20 +56,20 @@ def test_same_padding_centres_the_window():
 def test_pooled_pixel_is_the_union_of_its_conv_windows():
     layer = Layer((), pool=Pool("max", (2, 2)))
     assert pool_window(layer, (6, 6), 1, 2) == Window(2, 4, 3, 5)
-    field = receptive_field(layer, (3, 3), (6, 6), (8, 8), "pooled", 1, 2)
+    field = layer_field(layer, (3, 3), (6, 6), (8, 8), "pooled", 1, 2)
     assert field.window == Window(2, 4, 5, 7)
     assert not field.touches_padding
 
 
 def test_global_pooling_covers_the_whole_conv_map():
     layer = Layer((), pool=Pool("global_avg"))
-    field = receptive_field(layer, (3, 3), (6, 6), (8, 8), "pooled", 0, 0)
+    field = layer_field(layer, (3, 3), (6, 6), (8, 8), "pooled", 0, 0)
     assert field.window == Window(0, 0, 7, 7)
 
 
 def test_unknown_stage_is_rejected():
     with pytest.raises(ValueError, match="stage must be one of"):
-        receptive_field(Layer(()), (3, 3), (6, 6), (8, 8), "activated", 0, 0)
+        layer_field(Layer(()), (3, 3), (6, 6), (8, 8), "bogus", 0, 0)
 
 
 @settings(max_examples=100, deadline=None)
@@ -96,7 +96,7 @@ def test_matches_brute_force(data):
     stage = data.draw(st.sampled_from(["conv", "pooled"]))
     out_h, out_w = geo.conv_size if stage == "conv" else geo.pool_size
     y, x = data.draw(st.integers(0, out_h - 1)), data.draw(st.integers(0, out_w - 1))
-    field = receptive_field(layer, (kh, kw), geo.conv_size, (h, w), stage, y, x)
+    field = layer_field(layer, (kh, kw), geo.conv_size, (h, w), stage, y, x)
     assert field.inside == oracle(layer, (kh, kw), (h, w), stage, y, x)
     window = field.window
     if field.inside is not None:
