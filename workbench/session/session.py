@@ -33,6 +33,14 @@ from workbench.session.input_state import (
     InputState,
     read_source,
 )
+from workbench.session.stack_edits import (
+    STACK_PRESETS,
+    add_layer,
+    delete_layer,
+    duplicate_layer,
+    follow_channels,
+    move_layer,
+)
 from workbench.tutorials import TutorialExample, get_example
 
 
@@ -228,7 +236,11 @@ class Session:
         bool
             False if nothing changed.
         """
-        return self._set_state(replace(self.state, pipeline=with_layer(pipeline)), coalesce_key)
+        pipeline, followed = follow_channels(self.pipeline, with_layer(pipeline))
+        changed = self._set_state(replace(self.state, pipeline=pipeline), coalesce_key)
+        if changed and followed:
+            self.message.emit(followed, "status")
+        return changed
 
     def edit(self, change: Callable[[Pipeline], Pipeline],
              coalesce_key: str | None = None) -> bool:
@@ -247,6 +259,94 @@ class Session:
             Whether the pipeline changed.
         """
         return self.set_pipeline(change(self.pipeline), coalesce_key)
+
+    # ------------------------------------------------------------------ layers
+
+    def _change_stack(self, edited: tuple[Pipeline, str], select: int) -> bool:
+        pipeline, done = edited
+        if not self.set_pipeline(pipeline):
+            return False
+        self.select(layer=select, filter=0, channel=0)
+        self.message.emit(done, "status")
+        return True
+
+    def add_layer(self) -> bool:
+        """Insert a copying layer after the selected one and select it (undoable).
+
+        Returns
+        -------
+        bool
+            Whether the stack changed.
+        """
+        k = self.layer_index
+        return self._change_stack(add_layer(self.pipeline, k), k + 1)
+
+    def duplicate_layer(self) -> bool:
+        """Insert a copy of the selected layer after it and select the copy (undoable).
+
+        Returns
+        -------
+        bool
+            Whether the stack changed.
+        """
+        k = self.layer_index
+        return self._change_stack(duplicate_layer(self.pipeline, k), k + 1)
+
+    def delete_layer(self) -> bool:
+        """Remove the selected layer (not the last one left; undoable).
+
+        Returns
+        -------
+        bool
+            Whether the stack changed; if not, a message says why.
+        """
+        k = self.layer_index
+        if len(self.pipeline.layers) < 2:
+            self.message.emit("The only layer cannot be deleted: a pipeline needs one.",
+                              "warning")
+            return False
+        return self._change_stack(delete_layer(self.pipeline, k), max(k - 1, 0))
+
+    def move_layer(self, delta: int) -> bool:
+        """Move the selected layer ``delta`` places towards the output (undoable).
+
+        Parameters
+        ----------
+        delta : int
+            -1 moves it one place towards the input, +1 towards the output.
+
+        Returns
+        -------
+        bool
+            Whether the stack changed.
+        """
+        k = self.layer_index
+        target = k + delta
+        if not 0 <= target < len(self.pipeline.layers) or delta == 0:
+            return False
+        return self._change_stack(move_layer(self.pipeline, k, target), target)
+
+    def open_stack_preset(self, key: str) -> bool:
+        """Replace the pipeline by a teaching stack (undoable), keeping the input mode.
+
+        Parameters
+        ----------
+        key : str
+            A key of :data:`~workbench.session.stack_edits.STACK_PRESETS`.
+
+        Returns
+        -------
+        bool
+            Whether the stack changed.
+        """
+        title, build = STACK_PRESETS[key]
+        mode = self.pipeline.input_mode if self.pipeline.input_mode != "raw" else "gray"
+        pipeline = build(mode)
+        if self.input.kind == "raw":
+            self.message.emit("Teaching stacks run on images: open an image first.", "warning")
+            return False
+        return self._change_stack((pipeline, f"Opened the teaching stack {title}"),
+                                  len(pipeline.layers) - 1)
 
     def reset(self, pipeline: Pipeline, input_state: InputState | None = None) -> None:
         """Start afresh from ``pipeline`` (and an input): the undo history is forgotten.
