@@ -7,7 +7,7 @@ any real dtype are converted once to float32 C-contiguous; outputs are float32.
 from workbench.core.activations import ACTIVATIONS, activate, leaky_relu, relu, sigmoid, tanh
 from workbench.core.buffers import BufferPool, Lease
 from workbench.core.conv import PADDING_MODES, conv1d, conv2d
-from workbench.core.explain import Explanation, Term, explain, layer_inputs
+from workbench.core.explain import Explanation, Term, explain, explain_result, layer_inputs
 from workbench.core.geometry import LayerGeometry, layer_geometry
 from workbench.core.image import image_to_chw
 from workbench.core.keras_interop import (
@@ -57,7 +57,7 @@ __all__ = [
     "PipelineError", "PipelineResult", "Pool", "Preset", "ReceptiveField", "StageTimes", "Term",
     "Window", "activate", "avg_pool1d", "avg_pool2d", "channels_first_to_last",
     "channels_last_to_first", "conv1d", "conv2d", "conv_output_size", "default_pipeline",
-    "divisors", "expected_input_channels", "explain", "from_json", "get_preset",
+    "divisors", "expected_input_channels", "explain", "explain_result", "from_json", "get_preset",
     "global_avg_pool2d", "global_max_pool2d", "image_to_chw", "layer_geometry", "layer_inputs",
     "leaky_relu", "map_shapes", "max_pool1d", "max_pool2d", "min_pool2d", "pipeline_from_dict",
     "pipeline_to_dict", "pool_output_size", "preset_filter", "receptive_field", "relu",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.core.activations import activate
-from workbench.core.pipeline import Pipeline, PipelineError, run_pipeline
+from workbench.core.pipeline import Pipeline, PipelineError, PipelineResult, run_pipeline
 from workbench.core.receptive import (
     STAGES,
     Rect,
@@ -123,6 +123,8 @@ def explain(pipeline: Pipeline, image_chw: np.ndarray, layer: int, f: int, y: in
             stage: str = "pooled") -> Explanation:
     """Explain the value at ``(y, x)`` of filter ``f``'s map ``stage`` in layer ``layer``.
 
+    Runs the stack up to ``layer`` and hands the maps to :func:`explain_result`.
+
     Parameters
     ----------
     pipeline : Pipeline
@@ -159,17 +161,44 @@ def explain(pipeline: Pipeline, image_chw: np.ndarray, layer: int, f: int, y: in
     >>> e.terms[0].partial_sum, e.bias, e.value
     (45.0, 1.0, 46.0)
     """
+    if not 0 <= layer < len(pipeline.layers):
+        raise ValueError(f"layer must be in 0..{len(pipeline.layers) - 1}, got {layer}")
+    result = run_pipeline(image_chw, Pipeline(pipeline.input_mode, pipeline.layers[:layer + 1]))
+    return explain_result(pipeline, result, layer, f, y, x, stage)
+
+
+def explain_result(pipeline: Pipeline, result: PipelineResult, layer: int, f: int, y: int,
+                   x: int, stage: str = "pooled") -> Explanation:
+    """Explain a value of an already computed result (no compute: cheap on every hover).
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The stack ``result`` was computed with.
+    result : PipelineResult
+        From :func:`run_pipeline` (at least up to ``layer``).
+    layer, f, y, x, stage
+        As in :func:`explain`.
+
+    Returns
+    -------
+    Explanation
+        As :func:`explain` returns it.
+
+    Raises
+    ------
+    ValueError
+        On an unknown stage, layer, filter or a position outside the map.
+    """
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
-    if not 0 <= layer < len(pipeline.layers):
+    if not 0 <= layer < min(len(pipeline.layers), len(result.layers)):
         raise ValueError(f"layer must be in 0..{len(pipeline.layers) - 1}, got {layer}")
     step = pipeline.layers[layer]
     filters = step.enabled_filters
     if not 0 <= f < len(filters):
         raise ValueError(f"filter must be in 0..{len(filters) - 1}, got {f}")
-    source = layer_inputs(image_chw, pipeline, layer)
-    result = run_pipeline(source, Pipeline("raw", (step,)))
-    lr = result.layers[0]
+    lr = result.layers[layer]
     maps = {"conv": lr.conv[f], "activated": lr.activated[f], "pooled": lr.pooled[f]}[stage]
     if not (0 <= y < maps.shape[0] and 0 <= x < maps.shape[1]):
         raise ValueError(f"({y}, {x}) is outside the {stage} map of size {maps.shape}")
@@ -195,8 +224,13 @@ def explain(pipeline: Pipeline, image_chw: np.ndarray, layer: int, f: int, y: in
     per_group = max(len(filters) // step.groups, 1)
     first = (f // per_group) * filt.channels
     channels = range(first, first + filt.channels)
+    below = result.input if layer == 0 else None
+    if below is not None:
+        source = below[first:first + filt.channels]
+    else:
+        source = np.stack([result.layers[layer - 1].pooled[c] for c in channels])
     weight = filt.weight[:, ::-1, ::-1] if step.flip else filt.weight
-    patch = input_patch(source[first:first + filt.channels], step, kernel, cy, cx)
+    patch = input_patch(source, step, kernel, cy, cx)
     rows, cols = tap_positions(step, kernel, cy, cx)
     height, width = source.shape[1:]
     source_rows = padded_index(rows, height, step.padding_mode)
@@ -212,7 +246,7 @@ def explain(pipeline: Pipeline, image_chw: np.ndarray, layer: int, f: int, y: in
                                      negative_slope=step.negative_slope)[0, 0, 0])
     try:
         field = receptive_field(pipeline, layer, y, x, stage,
-                                input_shape=tuple(np.shape(image_chw)[1:]))
+                                input_shape=(result.input.shape[1], result.input.shape[2]))
     except ValueError as exc:
         raise PipelineError(str(exc), layer) from exc
     return Explanation(layer, f, filt.name, stage, y, x, float(maps[y, x]), cy, cx,
