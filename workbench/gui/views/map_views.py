@@ -16,7 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPen, QPixmap, QResizeEvent, QShowEvent, QTransform
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeySequence,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,8 +41,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import Layer, PipelineResult
-from workbench.core.receptive import input_patch, layer_field, pool_window
+from workbench.core import Layer, Pipeline, PipelineResult, explain_result, receptive_field
+from workbench.core.receptive import Window, layer_field
 from workbench.gui.views.patch_inspector import PatchInspector
 from workbench.gui.views.titles import ACTIVATION_TITLES, POOL_TITLES
 from workbench.gui.views.value_labels import ValueLabels
@@ -111,6 +121,7 @@ class MapCell(pg.GraphicsLayoutWidget):
     """
 
     sigHovered = Signal(object, int, int)  # CellKey, row, column; row -1 when leaving
+    sigClicked = Signal(object, int, int)  # CellKey, row, column of a left click on a pixel
 
     def __init__(self, key: CellKey, colorbar: bool = True,
                  parent: QWidget | None = None) -> None:
@@ -147,6 +158,7 @@ class MapCell(pg.GraphicsLayoutWidget):
             # redraw the bar's axis at once; show_map and update_bar drive both instead.
             self.ci.addItem(self.bar, row=1, col=1)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         # Redrawn after a zoom or resize, not during it: the view emits this while it
         # measures its items' bounds (autoRange), which a redraw would change under it.
         self._redraw_timer = QTimer(self)
@@ -291,6 +303,15 @@ class MapCell(pg.GraphicsLayoutWidget):
         else:
             self.sigHovered.emit(self.key, -1, -1)
 
+    def _on_mouse_clicked(self, event: object) -> None:
+        if self.data is None or event.button() != Qt.MouseButton.LeftButton:  # type: ignore
+            return
+        point = self.view.mapSceneToView(event.scenePos())  # type: ignore[attr-defined]
+        row, col = math.floor(point.y()), math.floor(point.x())
+        height, width = self.data.shape[:2]
+        if 0 <= row < height and 0 <= col < width:
+            self.sigClicked.emit(self.key, row, col)
+
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         self.sigHovered.emit(self.key, -1, -1)
         super().leaveEvent(event)
@@ -303,6 +324,7 @@ class _Shown:
     result: PipelineResult
     layer: Layer
     layer_index: int
+    pipeline: Pipeline | None
 
 
 class MapViewsPanel(QWidget):
@@ -411,6 +433,11 @@ class MapViewsPanel(QWidget):
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.inspector = PatchInspector()
+        self.inspector.sigStepDown.connect(self._on_step_down)
+        self.inspector.sigUnpin.connect(self.unpin)
+        self.pinned = False  # the inspector holds one value while the mouse moves on
+        unpin = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.unpin)
+        unpin.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.input_column = QSplitter(Qt.Orientation.Vertical)
         self.input_column.setObjectName("inputColumn")
         self.input_column.addWidget(self.input_cell)
@@ -498,7 +525,8 @@ class MapViewsPanel(QWidget):
             self.input_cell.view.autoRange(padding=0)
             self._relink()
 
-    def show_result(self, result: PipelineResult, layer: Layer, layer_index: int = 0) -> None:
+    def show_result(self, result: PipelineResult, layer: Layer, layer_index: int = 0,
+                    pipeline: Pipeline | None = None) -> None:
         """Show one computed result: the input and layer ``layer_index``'s maps.
 
         Parameters
@@ -509,8 +537,10 @@ class MapViewsPanel(QWidget):
             The layer that produced the maps (for titles and receptive fields).
         layer_index : int, optional
             Which layer of ``result`` to show.
+        pipeline : Pipeline, optional
+            The whole stack: values of any layer are then explained back to the input.
         """
-        self._shown = _Shown(result, layer, layer_index)
+        self._shown = _Shown(result, layer, layer_index, pipeline)
         self.set_input(result.input)
         lr = result.layers[layer_index]
         pooled = layer.pool.kind != "none"
@@ -526,6 +556,7 @@ class MapViewsPanel(QWidget):
                 cell = MapCell(key)
                 cell.setMinimumWidth(160)
                 cell.sigHovered.connect(self._on_cell_hovered)
+                cell.sigClicked.connect(self._on_cell_clicked)
                 cell.view.sigRangeChangedManually.connect(
                     lambda _, c=cell: self._on_range_changed_manually(c))
                 self.cells[key] = cell
@@ -565,10 +596,12 @@ class MapViewsPanel(QWidget):
             cell.show_map(values, map_look(values, self.options, shared), update_bars)
             name = lr.filter_names[key.index]
             h, w = values.shape
+            prefix = f"L{self._shown.layer_index + 1} · " if len(self._shown.result.layers) > 1 \
+                else ""
             if key.stage == "conv":
-                cell.set_title(f"{name} — {h}x{w}")
+                cell.set_title(f"{prefix}{name} — {h}x{w}")
             else:
-                cell.set_title(f"{pool_title} pooled — {h}x{w}")
+                cell.set_title(f"{prefix}{name}: {pool_title} pooled — {h}x{w}")
 
     def set_streaming(self, streaming: bool) -> None:
         """Throttle the colour bars while a live stream runs (the maps are never throttled).
@@ -769,7 +802,51 @@ class MapViewsPanel(QWidget):
         return self.input_cell if stage == "input" else self.cells[CellKey(stage, index)]
 
     def _on_cell_hovered(self, key: CellKey, row: int, col: int) -> None:
-        self.hover(key, row, col)
+        if not self.pinned:
+            self.hover(key, row, col)
+
+    def _on_cell_clicked(self, key: CellKey, row: int, col: int) -> None:
+        if self.pinned and self._hovered == (key, row, col):
+            self.unpin()
+        else:
+            self.pin(key, row, col)
+
+    def pin(self, key: CellKey, row: int, col: int) -> None:
+        """Keep explaining one value while the mouse moves on (click it again to let go).
+
+        Parameters
+        ----------
+        key : CellKey
+            The view.
+        row, col : int
+            The pixel.
+        """
+        self.pinned = False
+        self.pinned = bool(self.hover(key, row, col))
+        self.inspector.set_pinned(self.pinned)
+
+    def unpin(self) -> None:
+        """Follow the mouse again."""
+        self.pinned = False
+        self.inspector.set_pinned(False)
+
+    def _on_step_down(self, channel: int) -> None:
+        """Go to the map below that term ``channel`` reads, at its strongest real tap."""
+        shown, e = self._shown, self.inspector.explanation
+        if shown is None or e is None or shown.pipeline is None or e.layer == 0:
+            return
+        term = next(t for t in e.terms if t.channel == channel)
+        strength = np.where(term.inside, np.abs(term.products), -1.0)
+        i, j = np.unravel_index(int(np.argmax(strength)), strength.shape)
+        row, col = int(term.source_rows[i]), int(term.source_cols[j])
+        below = shown.pipeline.layers[e.layer - 1]
+        stage = "pooled" if below.pool.kind != "none" else "conv"
+        # Pinned first: the re-show of the layer below explains this value, not the mouse.
+        self._hovered = (CellKey(stage, channel), row, col)
+        self.pinned = True
+        self._session.select(layer=e.layer - 1, filter=channel)
+        if self._shown is not None and self._shown.layer_index == e.layer - 1:
+            self.pin(CellKey(stage, channel), row, col)
 
     def hover(self, key: CellKey, row: int, col: int) -> str:
         """Report the value at ``(row, col)`` of a view and outline its receptive field.
@@ -794,6 +871,8 @@ class MapViewsPanel(QWidget):
         if (row < 0 or cell is None or cell.data is None or row >= cell.data.shape[0]
                 or col >= cell.data.shape[1]):
             self._hovered = None
+            if self.pinned:
+                self.unpin()
             self._set_hover_text("")
             return ""
         self._hovered = (key, row, col)
@@ -806,52 +885,68 @@ class MapViewsPanel(QWidget):
             text = f"{where}  x {col}, y {row}  value {format_value(float(value))}"
         cell.mark_pixel(QRectF(col, row, 1, 1))
         if key.stage != "input" and self._shown is not None:
-            layer = self._shown.layer
-            if self._shown.layer_index == 0:
-                kernel = layer.enabled_filters[key.index].kernel_size
-                conv_shape = self._maps(CellKey("conv", key.index)).shape
-                input_shape = self._shown.result.input.shape[1:]
-                field = layer_field(layer, kernel, conv_shape, input_shape, key.stage,
-                                        row, col)
-                window, inside = field.window, field.inside
-                text += (f"  ·  receptive field rows {window.top}–{window.bottom}, "
-                         f"cols {window.left}–{window.right} ({window.height}x{window.width})")
-                if field.touches_padding:
-                    text += f", partly {layer.padding_mode} padding"
-                if inside is not None:
-                    self.field_rect.setRect(QRectF(inside.left, inside.top, inside.width,
-                                                   inside.height))
-                    self.field_rect.show()
-                self._explain(key, row, col)
+            text += self._outline_field(key, row, col)
+            self._explain(key, row, col)
         self._set_hover_text(text)
+        return text
+
+    def _outline_field(self, key: CellKey, row: int, col: int) -> str:
+        """Outline on the input what a value depends on; return the read-out's words for it."""
+        assert self._shown is not None
+        shown = self._shown
+        layer, k = shown.layer, shown.layer_index
+        input_shape = shown.result.input.shape[1:]
+        if k == 0 or shown.pipeline is None:
+            kernel = layer.enabled_filters[key.index].kernel_size
+            conv_shape = self._maps(CellKey("conv", key.index)).shape
+            field = layer_field(layer, kernel, conv_shape, input_shape, key.stage, row, col)
+            window, inside = field.window, field.inside
+            padding = field.touches_padding
+        else:
+            try:
+                y0, y1, x0, x1 = receptive_field(shown.pipeline, k, row, col, key.stage,
+                                                 input_shape=(input_shape[0], input_shape[1]))
+            except ValueError:
+                return ""
+            if y1 <= y0 or x1 <= x0:
+                return "  ·  reads only padding of a later layer"
+            window = Window(y0, x0, y1 - 1, x1 - 1)
+            inside = window.clipped(input_shape[0], input_shape[1])
+            padding = inside != window
+        text = (f"  ·  receptive field rows {window.top}–{window.bottom}, "
+                f"cols {window.left}–{window.right} ({window.height}x{window.width})")
+        if padding:
+            first = shown.pipeline.layers[0] if shown.pipeline is not None else layer
+            text += f", partly {first.padding_mode} padding"
+        if inside is not None:
+            self.field_rect.setRect(QRectF(inside.left, inside.top, inside.width, inside.height))
+            self.field_rect.show()
         return text
 
     def _explain(self, key: CellKey, row: int, col: int) -> None:
         """Show the arithmetic of a conv or pooled pixel in the inspector."""
         assert self._shown is not None
-        layer, result = self._shown.layer, self._shown.result
-        lr = result.layers[self._shown.layer_index]
-        name = lr.filter_names[key.index]
-        if key.stage == "pooled":
-            window = pool_window(layer, lr.activated[key.index].shape, row, col)
-            values = lr.activated[key.index][window.top:window.bottom + 1,
-                                             window.left:window.right + 1]
-            self.inspector.show_pool(name, row, col, POOL_TITLES[layer.pool.kind], values,
-                                     float(lr.pooled[key.index][row, col]))
+        shown = self._shown
+        pipeline = shown.pipeline
+        if pipeline is None:
+            pipeline = Pipeline("raw", (shown.layer,))
+        stage = "activated" if key.stage == "conv" else "pooled"
+        try:
+            e = explain_result(pipeline, shown.result, shown.layer_index, key.index, row, col,
+                               stage)
+        except ValueError:
+            self.inspector.show_hint()
             return
-        f = layer.enabled_filters[key.index]
-        # With groups, filter i reads only the input channels of its group.
-        per_group = max(len(layer.enabled_filters) // layer.groups, 1)
-        first = (key.index // per_group) * f.channels
-        channels = range(first, first + f.channels)
-        image = result.input[first:first + f.channels]
-        weight = f.weight[:, ::-1, ::-1] if layer.flip else f.weight
-        names = [("R", "G", "B")[c] if result.input.shape[0] == 3 else f"channel {c + 1}"
-                 for c in channels]
-        self.inspector.show_conv(
-            name, row, col, input_patch(image, layer, f.kernel_size, row, col), weight,
-            f.bias, float(lr.conv[key.index][row, col]), ACTIVATION_TITLES[layer.activation],
-            float(lr.activated[key.index][row, col]), names)
+        input_channels = shown.result.input.shape[0]
+        if shown.layer_index > 0:
+            below = shown.result.layers[shown.layer_index - 1].filter_names
+            names = [f"L{shown.layer_index} {below[t.channel]}" for t in e.terms]
+        else:
+            names = [("R", "G", "B")[t.channel] if input_channels == 3
+                     else f"channel {t.channel + 1}" for t in e.terms]
+        self.inspector.show_explanation(e, names, ACTIVATION_TITLES[shown.layer.activation],
+                                        POOL_TITLES.get(shown.layer.pool.kind, ""),
+                                        shown.layer.padding_mode)
 
     def _map_name(self, key: CellKey) -> str:
         assert self._shown is not None

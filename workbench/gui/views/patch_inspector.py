@@ -5,31 +5,39 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from workbench.core import Explanation
 from workbench.render import format_value
 
 # Larger windows are summarised instead of listed: a 7x7 table still fits the column.
 MAX_LISTED_TAPS = 49
 MAX_LISTED_CHANNELS = 3
 HINT = ("Hover a feature map to see the multiply-adds behind a pixel: the input patch "
-        "under the kernel, each weight, the bias and the activation.")
+        "under the kernel, each weight, the bias and the activation. Click a pixel to pin "
+        "it; in a later layer, \"step down\" goes to the map a term reads.")
 
 
 def _value(v: float) -> str:
     return html.escape(format_value(float(v)))
 
 
-def _table(values: np.ndarray, weights: np.ndarray | None = None) -> str:
+def _table(values: np.ndarray, weights: np.ndarray | None = None,
+           padded: np.ndarray | None = None) -> str:
     rows = []
     for i in range(values.shape[0]):
         cells = []
         for j in range(values.shape[1]):
-            text = f"<b>{_value(values[i, j])}</b>"
+            pad = padded is not None and bool(padded[i, j])
+            text = f"<i>{_value(values[i, j])}</i>" if pad else f"<b>{_value(values[i, j])}</b>"
             if weights is not None:
                 text += f"<br><span style='color:#8a8f98'>×{_value(weights[i, j])}</span>"
-            cells.append(f"<td align='center'>{text}</td>")
+            if pad:
+                text += "<br><span style='color:#b0b4ba'>pad</span>"
+                cells.append(f"<td align='center' bgcolor='#eceef1'>{text}</td>")
+            else:
+                cells.append(f"<td align='center'>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return ("<table cellspacing='0' cellpadding='3' style='border-collapse: collapse;' "
             "border='1'>" + "".join(rows) + "</table>")
@@ -44,6 +52,9 @@ class PatchInspector(QLabel):
         Qt parent.
     """
 
+    sigStepDown = Signal(int)  # the input map (layer k-1's filter) whose term was clicked
+    sigUnpin = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("patchInspector")
@@ -51,7 +62,12 @@ class PatchInspector(QLabel):
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.linkActivated.connect(self._on_link)
+        self.explanation: Explanation | None = None
+        self._pinned = False
+        self._look: tuple[list[str], str, str, str] = ([], "None", "", "zeros")
         self.setStyleSheet("QLabel#patchInspector { background: #f7f8fa; border: 1px solid "
                            "#dde1e6; border-radius: 3px; padding: 6px; }")
         self.setToolTip("How the value under the cursor is computed.")
@@ -59,79 +75,107 @@ class PatchInspector(QLabel):
 
     def show_hint(self) -> None:
         """Show what hovering does."""
+        self.explanation = None
         self.setText(f"<span style='color:#5f6670'>{html.escape(HINT)}</span>")
 
-    def show_conv(self, name: str, y: int, x: int, patch: np.ndarray, weight: np.ndarray,
-                  bias: float, conv_value: float, activation: str, value: float,
-                  channel_names: list[str]) -> None:
-        """Explain a feature-map pixel.
+    def set_pinned(self, pinned: bool) -> None:
+        """Say whether the shown value stays while the mouse moves on.
 
         Parameters
         ----------
-        name : str
-            Filter name.
-        y, x : int
-            The pixel.
-        patch : numpy.ndarray
-            ``(C, kH, kW)`` input values under the taps (padding filled in).
-        weight : numpy.ndarray
-            ``(C, kH, kW)`` weights as applied (already flipped for true convolution).
-        bias : float
-            The filter's bias.
-        conv_value : float
-            The conv output at the pixel.
+        pinned : bool
+            True after a click on a map pixel.
+        """
+        if pinned != self._pinned:
+            self._pinned = pinned
+            if self.explanation is not None:
+                self._render()
+
+    def show_explanation(self, e: Explanation, names: list[str], activation: str,
+                         pool: str, padding_mode: str) -> None:
+        """Explain one value: pooling, then the multiply-adds per input map, bias, activation.
+
+        Parameters
+        ----------
+        e : Explanation
+            From :func:`workbench.core.explain_result`.
+        names : list of str
+            One name per term: the input map it reads (``"R"``, ``"L1 Sobel x"``).
         activation : str
-            Title of the activation, "None" for none.
-        value : float
-            The activated value shown in the map.
-        channel_names : list of str
-            One name per kernel slice: the input channel it reads, e.g. ``["R", "G", "B"]``
-            (with groups, a single slice may read ``["B"]``).
+            Title of the layer's activation, "None" for none.
+        pool : str
+            Title of the layer's pooling, e.g. "Max".
+        padding_mode : str
+            What padded taps hold (``"zeros"``, ``"reflect"`` ...).
         """
-        products = (patch.astype(np.float64) * weight).sum(axis=(1, 2))
-        parts = [f"<b>{html.escape(name)}</b> at x {x}, y {y}"]
-        channels, kh, kw = patch.shape
+        self.explanation = e
+        self._look = (names, activation, pool, padding_mode)
+        self._render()
+
+    def _render(self) -> None:
+        e = self.explanation
+        assert e is not None
+        names, activation, pool, padding_mode = self._look
+        parts = []
+        if self._pinned:
+            parts.append("<span style='color:#9a6700'>Pinned: click the value again, press "
+                         "Esc or <a href='unpin'>follow the mouse</a></span>")
+        where = f"layer {e.layer + 1}: " if e.layer > 0 else ""
+        if e.pool_values is not None:
+            parts.append(f"{where}<b>{html.escape(e.name)}</b> pooled at x {e.x}, y {e.y}")
+            values = e.pool_values
+            if values.size <= MAX_LISTED_TAPS:
+                parts.append(f"{html.escape(pool.lower())} of these feature-map values:")
+                parts.append(_table(values))
+            else:
+                parts.append(f"{html.escape(pool.lower())} over {values.shape[0]}x"
+                             f"{values.shape[1]} feature-map values")
+            parts.append(f"= <b>{_value(e.value)}</b>")
+            lead = "the winner" if e.pool_kind in ("max", "min", "global_max") \
+                else "the window's first value"
+            parts.append(f"<hr>{lead}, at x {e.conv_x}, y {e.conv_y}:")
+        parts.append(f"{where}<b>{html.escape(e.name)}</b> at x {e.conv_x}, y {e.conv_y}")
+        first = e.terms[0]
+        kh, kw = first.patch.shape
         if kh * kw <= MAX_LISTED_TAPS:
-            parts.append("input value <span style='color:#8a8f98'>× weight</span> per tap:")
-            for c in range(min(channels, MAX_LISTED_CHANNELS)):
-                heading = (f"{html.escape(channel_names[c])}: Σ = {_value(products[c])}"
-                           if len(channel_names) > 1 or channel_names[0] != "channel 1"
-                           else "")
-                parts.append(heading + _table(patch[c], weight[c]))
-            if channels > MAX_LISTED_CHANNELS:
-                parts.append(f"… and {channels - MAX_LISTED_CHANNELS} more channels")
+            parts.append("input value <span style='color:#8a8f98'>× weight</span> per tap"
+                         + (f" (<i>pad</i>: {html.escape(padding_mode)} padding)"
+                            if any(t.padded.any() for t in e.terms) else "") + ":")
+            for i, term in enumerate(e.terms[:MAX_LISTED_CHANNELS]):
+                heading = ""
+                if len(names) > 1 or names[0] != "channel 1":
+                    heading = f"{html.escape(names[i])}: Σ = {_value(term.partial_sum)}"
+                    if e.layer > 0:
+                        heading += f" &nbsp;<a href='down:{term.channel}'>step down</a>"
+                parts.append(heading + _table(term.patch, term.weights, term.padded))
+            rest = e.terms[MAX_LISTED_CHANNELS:]
+            if rest:
+                items = []
+                for i, term in enumerate(rest, start=MAX_LISTED_CHANNELS):
+                    item = f"{html.escape(names[i])}: Σ = {_value(term.partial_sum)}"
+                    if e.layer > 0:
+                        item += f" <a href='down:{term.channel}'>step down</a>"
+                    items.append(item)
+                parts.append(f"… and {len(rest)} more input maps:<br>" + "<br>".join(items))
         else:
-            parts.append(f"{kh}x{kw} kernel: {kh * kw} taps per channel, too many to list")
-        total = float(products.sum())
-        parts.append(f"Σ input × weight = {_value(total)}<br>+ bias {_value(bias)} = "
-                     f"<b>{_value(conv_value)}</b> (conv)")
+            parts.append(f"{kh}x{kw} kernel: {kh * kw} taps per map, too many to list")
+            if e.layer > 0:
+                parts.append("<br>".join(
+                    f"{html.escape(names[i])}: Σ = {_value(t.partial_sum)} "
+                    f"<a href='down:{t.channel}'>step down</a>" for i, t in enumerate(e.terms)))
+        parts.append(f"Σ input × weight = {_value(e.products_sum)}<br>+ bias {_value(e.bias)} = "
+                     f"<b>{_value(e.conv_value)}</b> (conv)")
         if activation != "None":
-            parts.append(f"{html.escape(activation)} → <b>{_value(value)}</b>")
+            parts.append(f"{html.escape(activation)} → <b>{_value(e.activated_value)}</b>")
+        y0, y1, x0, x1 = e.field
+        if e.layer > 0 and y1 > y0:
+            parts.append(f"<span style='color:#5f6670'>depends on input rows {y0}–{y1 - 1}, "
+                         f"cols {x0}–{x1 - 1} ({y1 - y0}x{x1 - x0}, outlined on the input)"
+                         "</span>")
         self.setText("<br>".join(parts))
 
-    def show_pool(self, name: str, y: int, x: int, kind: str, window: np.ndarray,
-                  value: float) -> None:
-        """Explain a pooled-map pixel.
-
-        Parameters
-        ----------
-        name : str
-            Filter name.
-        y, x : int
-            The pooled pixel.
-        kind : str
-            Title of the pooling, e.g. "Max".
-        window : numpy.ndarray
-            The activated values it pools (padding excluded).
-        value : float
-            The pooled value.
-        """
-        parts = [f"<b>{html.escape(name)}</b> pooled at x {x}, y {y}"]
-        if window.size <= MAX_LISTED_TAPS:
-            parts.append(f"{html.escape(kind.lower())} of these feature-map values:")
-            parts.append(_table(window))
-        else:
-            parts.append(f"{html.escape(kind.lower())} over {window.shape[0]}x"
-                         f"{window.shape[1]} feature-map values")
-        parts.append(f"= <b>{_value(value)}</b>")
-        self.setText("<br>".join(parts))
+    def _on_link(self, link: str) -> None:
+        if link == "unpin":
+            self.sigUnpin.emit()
+        elif link.startswith("down:"):
+            self.sigStepDown.emit(int(link.split(":", 1)[1]))

@@ -132,7 +132,7 @@ class SessionViews:
     def _on_result_changed(self, shown: ShownResult) -> None:
         self._layer = layer = min(self.session.layer_index, len(shown.result.layers) - 1)
         self._shown_tensor = shown.result.input
-        self.views.show_result(shown.result, shown.pipeline.layers[layer], layer)
+        self.views.show_result(shown.result, shown.pipeline.layers[layer], layer, shown.pipeline)
         self.views.set_stale(not self.session.result_is_current)
         self.results_shown += 1
         self.timing_label.setText(stage_times_text(shown, layer))
