@@ -73,7 +73,7 @@ def test_typed_kernel_with_max_pooling(open_window, qtbot, settle):
     for row in result.activated[0]:
         np.testing.assert_array_equal(row, VERTICAL_ROWS)
     np.testing.assert_array_equal(result.pooled[0], [[0, 3, 0]] * 3)
-    assert window.views.cell("pooled", 0).title_text == "Filter 1: max pooled — 3x3"
+    assert window.views.cell("pooled", 0).title_text == "max pooled — 3x3"
 
 
 def test_same_padding_keeps_the_input_size(typed_window, settle):

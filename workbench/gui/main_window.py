@@ -39,6 +39,7 @@ from workbench.gui.live.controller import LiveController
 from workbench.gui.live.panel import VIDEO_SUFFIXES, LivePanel
 from workbench.gui.live.window import LiveWindow
 from workbench.gui.panels.filter_bank import FilterBankPanel
+from workbench.gui.panels.layer_strip import LayerStrip
 from workbench.gui.panels.message_bar import MessageBar
 from workbench.gui.panels.parameter_panel import ParameterPanel
 from workbench.gui.panels.tutorial_banner import TutorialBanner
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
 
     def _build_widgets(self) -> None:
         session = self.session
+        self.layers = LayerStrip(session)
         self.bank = FilterBankPanel(session)
         self.editor = KernelEditor(session)
         self.params = ParameterPanel(session)
@@ -148,11 +150,13 @@ class MainWindow(QMainWindow):
 
         self.left_splitter = QSplitter(Qt.Orientation.Vertical)
         self.left_splitter.setObjectName("leftSplitter")
+        self.left_splitter.addWidget(_titled("Layers", self.layers))
         self.left_splitter.addWidget(_titled("Filter bank", self.bank))
         self.left_splitter.addWidget(_titled("Kernel", self.editor))
         # The editor keeps the height its kernel needs; the bank list takes the rest.
-        self.left_splitter.setStretchFactor(0, 1)
-        self.left_splitter.setStretchFactor(1, 0)
+        self.left_splitter.setStretchFactor(0, 0)
+        self.left_splitter.setStretchFactor(1, 1)
+        self.left_splitter.setStretchFactor(2, 0)
         self.left_splitter.setChildrenCollapsible(False)
 
         param_scroll = QScrollArea()
@@ -181,10 +185,13 @@ class MainWindow(QMainWindow):
         self.main_splitter.setChildrenCollapsible(False)
         self.main_splitter.setSizes([LEFT_WIDTH, DEFAULT_SIZE[0] - LEFT_WIDTH - 360, 360])
         # Tall enough for the tool buttons wrapped at the default width and a 7x7 kernel.
-        kernel_box = self.left_splitter.widget(1)
+        kernel_box = self.left_splitter.widget(2)
         kernel_height = max(kernel_box.heightForWidth(LEFT_WIDTH), kernel_box.sizeHint().height())
         kernel_height += (KERNEL_ROOM_ROWS - 3) * self.editor.grid.cell_size().height()
-        self.left_splitter.setSizes([DEFAULT_SIZE[1] - 90 - kernel_height, kernel_height])
+        layers_height = self.left_splitter.widget(0).sizeHint().height()
+        self.left_splitter.setSizes([layers_height,
+                                     DEFAULT_SIZE[1] - 90 - kernel_height - layers_height,
+                                     kernel_height])
         root = QWidget()
         layout = QVBoxLayout(root)
         layout.setContentsMargins(6, 6, 6, 0)

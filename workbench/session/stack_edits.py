@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from workbench.core import Filter, Layer, Pipeline, Pool, get_preset
+from workbench.core import Filter, Layer, Pipeline, Pool, get_preset, map_shapes
 from workbench.session.edits import layer_input_channels
 
 IDENTITY_NAME = "Copy of map"
@@ -366,3 +366,77 @@ STACK_PRESETS: dict[str, tuple[str, Callable[[str], Pipeline]]] = {
     "blur_then_edges": ("Blur and shrink, then edges (2 layers)", blur_then_edges),
     "three_layer": ("Three small conv layers (8 -> 16 -> 16 filters)", three_layer_bench),
 }
+
+
+# ------------------------------------------------------------------ describing
+
+
+def layer_summary(layer: Layer) -> str:
+    """Describe one layer in a line: filters and kernel size, stride, activation, pooling.
+
+    Parameters
+    ----------
+    layer : Layer
+        The layer.
+
+    Returns
+    -------
+    str
+        E.g. ``"4 filters 3×3 · stride 2 · ReLU · max 2×2"``.
+    """
+    filters = layer.enabled_filters
+    sizes = sorted({f.kernel_size for f in filters})
+    kernel = " / ".join(f"{h}×{w}" for h, w in sizes) or "no kernel"
+    parts = [f"{len(filters)} filter{'s' if len(filters) != 1 else ''} {kernel}"]
+    if layer.stride != (1, 1):
+        parts.append(f"stride {layer.stride[0]}" if layer.stride[0] == layer.stride[1]
+                     else f"stride {layer.stride[0]}×{layer.stride[1]}")
+    if layer.dilation != (1, 1):
+        parts.append(f"dilation {layer.dilation[0]}×{layer.dilation[1]}")
+    if layer.groups > 1:
+        parts.append(f"groups {layer.groups}")
+    if layer.activation != "none":
+        parts.append({"relu": "ReLU", "leaky_relu": "leaky ReLU", "tanh": "tanh",
+                      "sigmoid": "sigmoid"}.get(layer.activation, layer.activation))
+    pool = layer.pool
+    if pool.kind.startswith("global"):
+        parts.append(f"global {pool.kind.split('_')[1]}")
+    elif pool.kind != "none":
+        parts.append(f"{pool.kind} {pool.size[0]}×{pool.size[1]}")
+    return " · ".join(parts)
+
+
+def stack_steps(pipeline: Pipeline, input_shape: tuple[int, int, int]
+                ) -> tuple[list[str], str | None]:
+    """Work out the output shapes of the whole stack, step by step.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The stack.
+    input_shape : tuple of int
+        ``(C, H, W)`` of the input.
+
+    Returns
+    -------
+    tuple
+        ``["input 1×480×640", "conv1 4×480×640", "pool1 4×240×320", ...]`` up to the first
+        impossible step, and why that step is impossible (None if every step fits).
+    """
+    steps = [f"input {input_shape[0]}×{input_shape[1]}×{input_shape[2]}"]
+    for k, layer in enumerate(pipeline.layers):
+        try:
+            _, conv, pooled = map_shapes(Pipeline(pipeline.input_mode, pipeline.layers[:k + 1]),
+                                         input_shape[1:])[-1]
+        except ValueError as exc:
+            return steps, f"conv{k + 1} is impossible: {exc}"
+        if min(conv) < 1:
+            return steps, (f"conv{k + 1} is impossible: its {conv[0]}×{conv[1]} output is "
+                           "empty (the kernel does not fit its input)")
+        maps = max(1, len(layer.enabled_filters))
+        steps.append(f"conv{k + 1} {maps}×{conv[0]}×{conv[1]}")
+        if layer.pool.kind != "none":
+            if min(pooled) < 1:
+                return steps, f"pool{k + 1} is impossible: the window does not fit the map"
+            steps.append(f"pool{k + 1} {maps}×{pooled[0]}×{pooled[1]}")
+    return steps, None

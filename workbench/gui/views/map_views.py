@@ -601,7 +601,7 @@ class MapViewsPanel(QWidget):
             if key.stage == "conv":
                 cell.set_title(f"{prefix}{name} — {h}x{w}")
             else:
-                cell.set_title(f"{prefix}{name}: {pool_title} pooled — {h}x{w}")
+                cell.set_title(f"{prefix}{pool_title} pooled — {h}x{w}")
 
     def set_streaming(self, streaming: bool) -> None:
         """Throttle the colour bars while a live stream runs (the maps are never throttled).
