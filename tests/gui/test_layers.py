@@ -1,5 +1,7 @@
 """Stacked layers in the window: the layer strip, both layers' maps, explain across the stack."""
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -46,6 +48,7 @@ def test_build_type_hover_step_down_undo_save_and_reopen(open_window, qtbot, tmp
     np.testing.assert_array_equal(second.weight[0], [[0, 1, 0], [0, 1, 0], [0, 1, 0]])
 
     shown = current(qtbot, window)
+    assert re.search(r"^L1 \d+\.\d ms · L2 \d+\.\d ms  \|  L2: ", window.status.timing_label.text())
     tensor = window.session.tensor
     expected = run_pipeline(tensor, window.session.pipeline)
     np.testing.assert_array_equal(shown.result.layers[1].activated[0],

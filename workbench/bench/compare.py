@@ -10,6 +10,8 @@ Workloads (all float32, zero 'same' padding so every library computes the same o
 - D: RGB 1920x1080, 16 filters 7x7x3
 - E: max and average pooling 2x2 stride 2 on 8x480x640
 - G: C with stride 2 and dilation 2 (OpenCV and SciPy: full convolution, then slicing)
+- S: a 3-layer stack on RGB 640x480 (8 filters 3x3, ReLU, 2x2 max; 16 filters 3x3x8, ReLU,
+  2x2 max; 16 filters 3x3x16): the whole ``run_pipeline`` against the same torch calls
 - J: cold JIT compile of every kernel, and import + first call with a warm cache
 
 OpenCV and SciPy filter one 2-D plane at a time, so they run one call per filter and
@@ -41,7 +43,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from workbench.core import avg_pool2d, conv2d, max_pool2d, warmup
+from workbench.core import Pipeline, avg_pool2d, conv2d, max_pool2d, run_pipeline, warmup
+from workbench.session.stack_edits import three_layer_bench
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -124,7 +127,7 @@ def conv_workloads(quick: bool) -> dict[str, ConvWorkload]:
     }
 
 
-SECTIONS = ("A", "B", "C", "D", "E", "G", "J")
+SECTIONS = ("A", "B", "C", "D", "E", "G", "S", "J")
 
 
 def time_call(fn: Callable[[], object], repeat: int,
@@ -291,6 +294,34 @@ def _pool_contenders(x: FloatArray, libs: Libraries
     return {"max pool 2x2/2": max_list, "avg pool 2x2/2": avg_list}
 
 
+def _stack_contenders(x: FloatArray, stack: Pipeline, libs: Libraries
+                      ) -> list[tuple[str, Callable[[], Any]]]:
+    """Run the whole stack through ``run_pipeline``, and as the same torch calls in a row."""
+    contenders: list[tuple[str, Callable[[], Any]]] = [
+        (OURS, lambda: run_pipeline(x, stack).layers[-1].pooled[-1])]
+    if libs.torch is not None:
+        torch = libs.torch
+        functional = torch.nn.functional
+        weights = [(torch.from_numpy(np.stack([f.weight for f in layer.filters])),
+                    torch.tensor([f.bias for f in layer.filters], dtype=torch.float32))
+                   for layer in stack.layers]
+        tx = torch.from_numpy(x)[None]
+
+        def torch_stack() -> Any:
+            with torch.inference_mode():
+                y = tx
+                for layer, (w, b) in zip(stack.layers, weights, strict=True):
+                    y = functional.conv2d(y, w, b, padding=layer.padding)
+                    if layer.activation == "relu":
+                        y = functional.relu(y)
+                    if layer.pool.kind == "max":
+                        y = functional.max_pool2d(y, layer.pool.size)
+                return y[0, -1]
+
+        contenders.append(("torch conv2d/relu/max_pool2d", torch_stack))
+    return contenders
+
+
 def _run_contenders(key: str, title: str, contenders: list[tuple[str, Callable[[], Any]]],
                     repeat: int, pause_s: float) -> list[Row]:
     ours = np.asarray(contenders[0][1]())
@@ -348,6 +379,12 @@ def run_workloads(sections: Sequence[str], repeat: int, quick: bool,
                                     dtype=np.float32)
             rows += _run_contenders(key, work.title, _conv_contenders(work, x, w, libs), repeat,
                                     pause_s)
+        elif key == "S":
+            height, width = (48, 64) if quick else (480, 640)
+            x = rng.random((3, height, width), dtype=np.float32)
+            rows += _run_contenders(key, f"3-layer stack RGB {width}x{height}",
+                                    _stack_contenders(x, three_layer_bench("rgb"), libs),
+                                    repeat, pause_s)
         elif key == "E":
             height, width = (48, 64) if quick else (480, 640)
             x = rng.standard_normal((8, height, width), dtype=np.float32)

@@ -131,7 +131,7 @@ def bench_pipeline() -> object:
 
 
 def run_size(video: Path, size: tuple[int, int], seconds: float,
-             screenshot: Path | None = None) -> LiveRun:
+             screenshot: Path | None = None, stack: bool = False) -> LiveRun:
     """Stream ``video`` in an offscreen window and measure (see the module docstring).
 
     Parameters
@@ -144,6 +144,8 @@ def run_size(video: Path, size: tuple[int, int], seconds: float,
         Measured span, after :data:`WARMUP_SECONDS`.
     screenshot : pathlib.Path, optional
         Save a picture of the window at the end of the run.
+    stack : bool, optional
+        Run the 3-layer benchmark stack of ``bench`` (workload S) instead of one layer.
 
     Returns
     -------
@@ -162,7 +164,10 @@ def run_size(video: Path, size: tuple[int, int], seconds: float,
     from workbench.gui.settings import WorkbenchSettings
 
     app = make_application()
-    settings = WorkbenchSettings(pipeline=bench_pipeline(),  # type: ignore[arg-type]
+    from workbench.session.stack_edits import three_layer_bench
+
+    pipeline = three_layer_bench("rgb") if stack else bench_pipeline()
+    settings = WorkbenchSettings(pipeline=pipeline,  # type: ignore[arg-type]
                                  max_side=max(size))
     window = MainWindow(settings, persist=False)
     window.resize(1500, 950)
@@ -310,6 +315,9 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"measured seconds per size (default {DEFAULT_SECONDS:g})")
     parser.add_argument("--sizes", default="640x480,1280x720", metavar="WxH,...",
                         help="comma-separated input sizes (default 640x480,1280x720)")
+    parser.add_argument("--stack", action="store_true",
+                        help="run the 3-layer stack of `bench` workload S (8 -> 16 -> 16 "
+                             "filters, ReLU and 2x2 max pooling between) instead")
     parser.add_argument("--screenshot", metavar="FOLDER",
                         help="save a picture of the window after each run in this folder")
     return parser
@@ -361,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if options.screenshot:
                 shot = Path(options.screenshot) / f"live-{size[0]}x{size[1]}.png"
             try:
-                runs.append(run_size(video, size, options.seconds, shot))
+                runs.append(run_size(video, size, options.seconds, shot, options.stack))
             except RuntimeError as exc:
                 print(f"error: {size[0]}x{size[1]}: {exc}", file=sys.stderr)
                 return 1

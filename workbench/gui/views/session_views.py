@@ -28,16 +28,23 @@ def stage_times_text(shown: ShownResult, layer: int) -> str:
     Returns
     -------
     str
-        E.g. ``"conv 1.2 ms · activation 0.1 ms · pool 0.2 ms · 600 fps"``.
+        E.g. ``"conv 1.2 ms · activation 0.1 ms · pool 0.2 ms · 600 fps"``; for a stack,
+        the time of every layer first (``"L1 3.1 ms · L2 1.0 ms · ..."``).
     """
     times = shown.result.layers[layer].times
     fps = 1.0 / shown.seconds if shown.seconds > 0 else float("inf")
+    per_layer = ""
+    if len(shown.result.layers) > 1:
+        per_layer = " · ".join(
+            f"L{k + 1} {(t.conv + t.activation + t.pool) * 1e3:.1f} ms"
+            for k, t in enumerate(lr.times for lr in shown.result.layers)) + \
+            f"  |  L{layer + 1}: "
     if times.fused:  # one pass computed conv, activation and pool together
         stages = f"conv+activation+pool {times.conv * 1e3:.1f} ms (fused)"
     else:
         stages = (f"conv {times.conv * 1e3:.1f} ms · activation "
                   f"{times.activation * 1e3:.1f} ms · pool {times.pool * 1e3:.1f} ms")
-    return f"{stages} · {fps:.0f} fps"
+    return f"{per_layer}{stages} · {fps:.0f} fps"
 
 
 class SessionCompute:
