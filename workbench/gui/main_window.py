@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import Pipeline
 from workbench.gui.actions.help_boxes import HelpBoxes
 from workbench.gui.actions.menus import build_menus
 from workbench.gui.actions.raw_data import RawDataActions
@@ -282,16 +281,6 @@ class MainWindow(QMainWindow):
                 self.open_image(files[0])
 
     # ------------------------------------------------------------- pipelines
-
-    def open_pipeline(self, pipeline: Pipeline) -> None:
-        """Replace the pipeline (an undoable step).
-
-        Parameters
-        ----------
-        pipeline : Pipeline
-            The new pipeline; an empty one gets one empty layer.
-        """
-        self.session.set_pipeline(pipeline)
 
     def load_bank_file(self, path: str | Path) -> bool:
         """Load a filter bank file (see :mod:`workbench.io.bank`) as an undoable step.
