@@ -51,7 +51,8 @@ def test_a_long_kernel_row_fits_without_a_scroll_bar(open_window, qapp):
 
 def test_the_kernel_pane_does_not_leave_a_gap_under_the_editor(open_window):
     window = open_window()
-    bank_height, kernel_height = window.left_splitter.sizes()
+    layers_height, bank_height, kernel_height = window.left_splitter.sizes()
+    assert 40 < layers_height < 200  # the layer strip: its list, buttons and shapes
     grid = window.editor.grid
     # Room for the wrapped tool buttons and a 7x7 kernel, not much more; the bank gets the rest.
     assert kernel_height < 520

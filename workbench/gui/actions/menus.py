@@ -20,6 +20,7 @@ from workbench.gui.actions.window_files import WindowFiles
 from workbench.gui.kernel_editor import KernelEditor
 from workbench.gui.live.panel import LivePanel
 from workbench.gui.panels.filter_bank import FilterBankPanel
+from workbench.gui.panels.layer_strip import LayerStrip
 from workbench.gui.settings import WorkbenchSettings
 from workbench.gui.views.map_views import MapViewsPanel
 from workbench.render import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOptions
@@ -33,6 +34,7 @@ class MenuHost(Protocol):
     session: Session
     settings: WorkbenchSettings
     bank: FilterBankPanel
+    layers: LayerStrip
     editor: KernelEditor
     views: MapViewsPanel
     live_panel: LivePanel
@@ -156,6 +158,17 @@ class WindowMenus:
         filter_menu.addSeparator()
         filter_menu.addActions(list(bank_io.kernel_actions))
         bank_io.install_kernel_menu(host.editor.grid)
+
+        layer_menu = menus.addMenu("&Layers")
+        strip = host.layers
+        names = ("add", "duplicate", "delete", None, "up", "down", None, "previous", "next")
+        for name in names:
+            if name is None:
+                layer_menu.addSeparator()
+            else:
+                layer_menu.addAction(strip.actions_by_name[name])
+        layer_menu.addSeparator()
+        layer_menu.addMenu(strip.presets.menu())
 
         samples_menu = menus.addMenu("&Samples")
         samples_menu.setToolTipsVisible(True)

@@ -49,19 +49,19 @@ class LayerStrip(QWidget):
         bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(2)
         for name, text, tip, shortcut, slot in (
-            ("add", "Add", "Add a layer after the selected one: identity kernels copying its "
-             "maps, ready to edit", "Ctrl+Shift+N", session.add_layer),
-            ("duplicate", "Duplicate", "Insert a copy of the selected layer after it",
+            ("add", "&Add layer", "Add a layer after the selected one: identity kernels "
+             "copying its maps, ready to edit", "Ctrl+Shift+N", session.add_layer),
+            ("duplicate", "D&uplicate layer", "Insert a copy of the selected layer after it",
              "Ctrl+Shift+D", session.duplicate_layer),
-            ("delete", "Delete", "Delete the selected layer (the next one is refitted to "
+            ("delete", "De&lete layer", "Delete the selected layer (the next one is refitted to "
              "the maps it then reads)", "Ctrl+Shift+Del", session.delete_layer),
             ("up", "▲", "Move the selected layer towards the input", "Ctrl+Shift+Up",
              lambda: session.move_layer(-1)),
             ("down", "▼", "Move the selected layer towards the output", "Ctrl+Shift+Down",
              lambda: session.move_layer(1)),
-            ("previous", "Previous layer", "Edit the layer before", "Ctrl+PgUp",
+            ("previous", "&Previous layer", "Edit the layer before", "Ctrl+PgUp",
              lambda: self._step(-1)),
-            ("next", "Next layer", "Edit the layer after", "Ctrl+PgDown",
+            ("next", "&Next layer", "Edit the layer after", "Ctrl+PgDown",
              lambda: self._step(1)),
         ):
             action = QAction(text, self)
@@ -76,13 +76,15 @@ class LayerStrip(QWidget):
                 continue
             button = QToolButton()
             button.setDefaultAction(action)
+            button.setText({"add": "Add", "duplicate": "Duplicate", "delete": "Delete"}
+                           .get(name, text))
             button.setAutoRaise(True)
             bar.addWidget(button)
         self.presets = QToolButton()
         self.presets.setText("Teaching stacks")
         self.presets.setToolTip("Replace the pipeline by a small teaching stack (undoable)")
         self.presets.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.presets)
+        menu = QMenu("&Teaching stacks", self.presets)
         for key, (title, _build) in STACK_PRESETS.items():
             menu.addAction(title, lambda key=key: session.open_stack_preset(key))
         self.presets.setMenu(menu)
