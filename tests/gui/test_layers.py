@@ -136,3 +136,19 @@ def test_layer_buttons_follow_the_selection_and_presets_open(open_window, qtbot)
     window.layers.presets.menu().actions()[0].trigger()
     assert [f.name for f in window.session.pipeline.layers[1].filters][0] == "Corner ┌"
     assert len(current(qtbot, window).result.layers) == 2
+
+
+def test_a_click_pins_a_value_and_a_second_click_or_escape_lets_go(open_window, qtbot):
+    window = open_window(default_pipeline(), image="sample:camera")
+    cell = window.views.cell("conv", 0)
+    cell.sigClicked.emit(cell.key, 5, 6)
+    assert window.views.pinned and "Pinned" in window.views.inspector.text()
+    cell.sigHovered.emit(cell.key, 9, 9)
+    assert window.views.inspector.explanation.conv_y == 5  # held
+    cell.sigClicked.emit(cell.key, 5, 6)
+    assert not window.views.pinned
+    cell.sigHovered.emit(cell.key, 9, 9)
+    assert window.views.inspector.explanation.conv_y == 9  # follows the mouse again
+    cell.sigClicked.emit(cell.key, 9, 9)
+    window.views.inspector.linkActivated.emit("unpin")
+    assert not window.views.pinned and "Pinned" not in window.views.inspector.text()
