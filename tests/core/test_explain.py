@@ -13,6 +13,7 @@ from workbench.core import (
     Pipeline,
     Pool,
     explain,
+    field_path,
     layer_inputs,
     map_shapes,
     receptive_field,
@@ -41,6 +42,15 @@ def test_conv_pool_conv_reads_8x8_input_pixels():
     assert receptive_field(stack, 1, 2, 1, "activated") == (4, 12, 2, 10)
     assert receptive_field(stack, 0, 1, 1, "pooled") == (2, 6, 2, 6)
     assert receptive_field(stack, 0, 1, 1, "conv") == (1, 4, 1, 4)
+
+
+def test_the_path_names_the_region_in_every_map_below():
+    stack = teaching_stack()
+    assert field_path(stack, 1, 2, 1, "activated") == [(2, 5, 1, 4), (4, 12, 2, 10)]
+    assert field_path(stack, 0, 1, 1, "pooled") == [(2, 6, 2, 6)]
+    image = np.zeros((1, 14, 14), np.float32)
+    e = explain(stack, image, 1, 0, 2, 1, "conv")
+    assert e.path == ((2, 5, 1, 4), (4, 12, 2, 10)) and e.field == e.path[-1]
 
 
 def test_the_first_layers_padding_is_reported_unclipped():

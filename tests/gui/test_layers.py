@@ -70,6 +70,8 @@ def test_build_type_hover_step_down_undo_save_and_reopen(open_window, qtbot, tmp
     assert [t.partial_sum for t in e.terms] == [t.partial_sum for t in oracle.terms]
     html = window.views.inspector.text()
     assert html.count("step down") == 4 and "… and 1 more input maps" in html
+    assert ("depends on L1 maps rows 19–21, cols 29–31 (3x3) → input rows 38–45, "
+            "cols 58–65 (8x8)") in html
 
     # Step down into the first map's term: layer 1, its pooled map, pinned.
     window.views.pin(CellKey("conv", 0), 20, 30)

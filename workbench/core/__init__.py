@@ -47,7 +47,13 @@ from workbench.core.pooling import (
     min_pool2d,
 )
 from workbench.core.presets import PRESETS, Preset, get_preset
-from workbench.core.receptive import ReceptiveField, Window, map_shapes, receptive_field
+from workbench.core.receptive import (
+    ReceptiveField,
+    Window,
+    field_path,
+    map_shapes,
+    receptive_field,
+)
 from workbench.core.shapes import conv_output_size, pool_output_size
 from workbench.core.warmup import warmup
 
@@ -57,7 +63,8 @@ __all__ = [
     "PipelineError", "PipelineResult", "Pool", "Preset", "ReceptiveField", "StageTimes", "Term",
     "Window", "activate", "avg_pool1d", "avg_pool2d", "channels_first_to_last",
     "channels_last_to_first", "conv1d", "conv2d", "conv_output_size", "default_pipeline",
-    "divisors", "expected_input_channels", "explain", "explain_result", "from_json", "get_preset",
+    "divisors", "expected_input_channels", "explain", "explain_result", "field_path",
+    "from_json", "get_preset",
     "global_avg_pool2d", "global_max_pool2d", "image_to_chw", "layer_geometry", "layer_inputs",
     "leaky_relu", "map_shapes", "max_pool1d", "max_pool2d", "min_pool2d", "pipeline_from_dict",
     "pipeline_to_dict", "pool_output_size", "preset_filter", "receptive_field", "relu",

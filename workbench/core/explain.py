@@ -21,10 +21,10 @@ from workbench.core.pipeline import Pipeline, PipelineError, PipelineResult, run
 from workbench.core.receptive import (
     STAGES,
     Rect,
+    field_path,
     input_patch,
     padded_index,
     pool_window,
-    receptive_field,
     tap_positions,
 )
 
@@ -88,6 +88,7 @@ class Explanation:
     pool_rect: Rect | None  # half-open window in conv-map coordinates
     pool_values: np.ndarray | None  # activated values in the pooling window
     field: Rect  # receptive field on the input (half-open, unclipped)
+    path: tuple[Rect, ...] = ()  # the region in each layer's input maps, this layer's first
 
     @property
     def products_sum(self) -> float:
@@ -245,10 +246,11 @@ def explain_result(pipeline: Pipeline, result: PipelineResult, layer: int, f: in
     activated_value = float(activate(step.activation, np.array([[[conv_value]]], np.float32),
                                      negative_slope=step.negative_slope)[0, 0, 0])
     try:
-        field = receptive_field(pipeline, layer, y, x, stage,
-                                input_shape=(result.input.shape[1], result.input.shape[2]))
+        path = field_path(pipeline, layer, y, x, stage,
+                          input_shape=(result.input.shape[1], result.input.shape[2]))
     except ValueError as exc:
         raise PipelineError(str(exc), layer) from exc
     return Explanation(layer, f, filt.name, stage, y, x, float(maps[y, x]), cy, cx,
                        tuple(terms), float(filt.bias), conv_value, step.activation,
-                       activated_value, step.pool.kind, pool_rect, pool_values, field)
+                       activated_value, step.pool.kind, pool_rect, pool_values,
+                       path[-1] if path else (0, 0, 0, 0), tuple(path))

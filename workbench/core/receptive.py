@@ -471,8 +471,51 @@ def receptive_field(pipeline: Pipeline, layer: int, y: int, x: int, stage: str =
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
     if not 0 <= layer < len(pipeline.layers):
         raise ValueError(f"layer must be in 0..{len(pipeline.layers) - 1}, got {layer}")
+    path = field_path(pipeline, layer, y, x, stage, input_shape=input_shape)
+    return path[-1] if path else (0, 0, 0, 0)
+
+
+def field_path(pipeline: Pipeline, layer: int, y: int, x: int, stage: str = "pooled", *,
+               input_shape: tuple[int, int] | None = None) -> list[Rect]:
+    """Return the region a value depends on in the input of every layer, ``layer`` down.
+
+    Entry ``i`` is the rectangle in the input maps of layer ``layer - i`` (for ``i < layer``
+    that is layer ``layer - i - 1``'s pooled maps, cut to their real extent); the last entry
+    is :func:`receptive_field`'s rectangle on the input. The list stops short (and is
+    empty) when the value reads nothing but a later layer's padding.
+
+    Parameters
+    ----------
+    pipeline, layer, y, x, stage, input_shape
+        As for :func:`receptive_field`.
+
+    Returns
+    -------
+    list of tuple of int
+        Half-open ``(y0, y1, x0, x1)`` rectangles, ``layer + 1`` of them.
+
+    Raises
+    ------
+    ValueError
+        As :func:`receptive_field` raises.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from workbench.core import Filter, Layer, Pipeline, Pool
+    >>> conv = Filter("k", np.ones((1, 3, 3)))
+    >>> stack = Pipeline("gray", (Layer((conv,), pool=Pool("max", (2, 2))),
+    ...                           Layer((conv,))))
+    >>> field_path(stack, 1, 0, 0, "conv")   # layer 1's pooled maps, then the input
+    [(0, 3, 0, 3), (0, 8, 0, 8)]
+    """
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+    if not 0 <= layer < len(pipeline.layers):
+        raise ValueError(f"layer must be in 0..{len(pipeline.layers) - 1}, got {layer}")
     shapes = map_shapes(pipeline, input_shape) if input_shape is not None else None
     rect = [int(y), int(y) + 1, int(x), int(x) + 1]
+    path: list[Rect] = []
     for index in range(layer, -1, -1):
         step = pipeline.layers[index]
         for axis in (0, 1):
@@ -486,6 +529,7 @@ def receptive_field(pipeline: Pipeline, layer: int, y: int, x: int, stage: str =
                 if shapes is not None:
                     hi = min(hi, shapes[index][0][axis])
                 if hi <= lo:
-                    return 0, 0, 0, 0  # it reads nothing but a later layer's padding
+                    return []  # it reads nothing but a later layer's padding
             rect[2 * axis], rect[2 * axis + 1] = lo, hi
-    return rect[0], rect[1], rect[2], rect[3]
+        path.append((rect[0], rect[1], rect[2], rect[3]))
+    return path

@@ -167,11 +167,14 @@ class PatchInspector(QLabel):
                      f"<b>{_value(e.conv_value)}</b> (conv)")
         if activation != "None":
             parts.append(f"{html.escape(activation)} → <b>{_value(e.activated_value)}</b>")
-        y0, y1, x0, x1 = e.field
-        if e.layer > 0 and y1 > y0:
-            parts.append(f"<span style='color:#5f6670'>depends on input rows {y0}–{y1 - 1}, "
-                         f"cols {x0}–{x1 - 1} ({y1 - y0}x{x1 - x0}, outlined on the input)"
-                         "</span>")
+        if e.layer > 0 and e.path:
+            steps = []
+            for i, (y0, y1, x0, x1) in enumerate(e.path):
+                where = "input" if i == len(e.path) - 1 else f"L{e.layer - i} maps"
+                steps.append(f"{where} rows {y0}–{y1 - 1}, cols {x0}–{x1 - 1} "
+                             f"({y1 - y0}x{x1 - x0})")
+            parts.append("<span style='color:#5f6670'>depends on " + " → ".join(steps)
+                         + " (outlined on the input)</span>")
         self.setText("<br>".join(parts))
 
     def _on_link(self, link: str) -> None:
