@@ -154,3 +154,53 @@ def test_a_click_pins_a_value_and_a_second_click_or_escape_lets_go(open_window, 
     cell.sigClicked.emit(cell.key, 9, 9)
     window.views.inspector.linkActivated.emit("unpin")
     assert not window.views.pinned and "Pinned" not in window.views.inspector.text()
+
+
+def test_the_bank_shows_and_edits_the_selected_layer(open_window, qtbot):
+    from workbench.session.stack_edits import edges_then_corners
+
+    window = open_window(edges_then_corners(), image="sample:camera")
+    window.session.select(layer=1)
+    names = [window.bank.list.item(i).text() for i in range(window.bank.list.count())]
+    assert names == ["Corner ┌", "Corner ┐", "Corner └", "Corner ┘"]
+    window.bank.list.item(0).setCheckState(Qt.CheckState.Unchecked)
+    first, second = window.session.pipeline.layers
+    assert [f.enabled for f in second.filters] == [False, True, True, True]
+    assert all(f.enabled for f in first.filters)  # layer 1 untouched
+    window.session.select(layer=0)
+    assert window.bank.list.item(0).text() == "Dark to bright (x)"
+
+
+def test_picking_another_layer_lets_go_of_the_pinned_value(open_window, qtbot):
+    from workbench.session.stack_edits import edges_then_corners
+
+    window = open_window(edges_then_corners(), image="sample:camera")
+    window.session.select(layer=1)
+    current(qtbot, window)
+    window.views.pin(CellKey("conv", 1), 100, 100)
+    assert window.views.pinned
+    window.layers.list.setCurrentRow(0)
+    assert not window.views.pinned and window.views.inspector.explanation is None
+    assert window.status.hover_label.text() == ""
+    assert not window.views.field_rect.isVisible()
+
+
+def test_stepping_down_past_a_disabled_filter_selects_the_map_it_read(open_window, qtbot):
+    from dataclasses import replace
+
+    from workbench.session.stack_edits import edges_then_corners
+
+    stack = edges_then_corners()
+    first = stack.layers[0]
+    stack = replace(stack, layers=(
+        replace(first, filters=(replace(first.filters[0], enabled=False), *first.filters[1:])),
+        replace(stack.layers[1], filters=tuple(f.with_channels(3)
+                                               for f in stack.layers[1].filters))))
+    window = open_window(stack, image="sample:camera")
+    window.session.select(layer=1)
+    current(qtbot, window)
+    window.views.pin(CellKey("conv", 0), 60, 60)
+    window.views.inspector.sigStepDown.emit(0)  # the first *enabled* map: "Bright to dark (x)"
+    assert window.session.selection.filter == 1
+    assert window.editor.filter().name == "Bright to dark (x)"
+    assert window.views.inspector.explanation.name == "Bright to dark (x)"

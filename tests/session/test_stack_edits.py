@@ -127,3 +127,66 @@ def test_edges_then_corners_fires_at_a_corner():
     corner = result.layers[1].activated[0]  # "Corner ┌"
     y, x = np.unravel_index(np.argmax(corner), corner.shape)
     assert corner.max() > 0 and abs(y - 4) <= 1 and abs(x - 4) <= 1
+
+
+def test_disabling_and_enabling_a_filter_brings_its_slice_back(session):
+    from dataclasses import replace
+
+    messages = []
+    session.message.connect(lambda text, kind: messages.append(text))
+    before = session.pipeline
+    first = list(before.layers[0].filters)
+    session.edit(lambda p: edits.replace_filters(p, 0, [replace(first[0], enabled=False),
+                                                        *first[1:]]))
+    assert [f.channels for f in session.pipeline.layers[1].filters] == [2, 2]
+    assert messages[-1] == "Layer 2: removed the slice of 'a0' in its 2 filters"
+    session.edit(lambda p: edits.replace_filters(p, 0, [first[0], *first[1:]]))
+    for old, f in zip(before.layers[1].filters, session.pipeline.layers[1].filters,
+                      strict=True):
+        np.testing.assert_array_equal(f.weight, old.weight)
+    assert messages[-1] == "Layer 2: restored the slice of 'a0' in its 2 filters"
+
+
+def test_editing_a_kernel_in_place_says_nothing_about_the_next_layer(session):
+    messages = []
+    session.message.connect(lambda text, kind: messages.append(text))
+    edited = Filter("a1", np.ones((1, 3, 3), np.float32))
+    session.edit(lambda p: edits.replace_filters(
+        p, 0, [p.layers[0].filters[0], edited, p.layers[0].filters[2]]))
+    assert messages == []
+    assert session.pipeline.layers[1] is two_layers().layers[1] or \
+        session.pipeline.layers[1] == two_layers().layers[1]
+
+
+def test_grouped_next_layer_does_not_follow_and_says_so(session):
+    from workbench.session.stack_edits import stack_steps
+
+    rng = np.random.default_rng(5)
+    pipeline = Pipeline("gray", (
+        Layer(tuple(Filter(f"a{i}", rng.normal(size=(1, 3, 3))) for i in range(4))),
+        Layer(tuple(Filter(f"b{i}", rng.normal(size=(2, 3, 3))) for i in range(2)), groups=2)))
+    s = Session(pipeline, clock=Clock())
+    messages = []
+    s.message.connect(lambda text, kind: messages.append(text))
+    s.edit(lambda p: edits.insert_filter(p, 0, edits.new_filter(p, 0))[0])
+    assert "groups=2: its kernel slices do not follow" in messages[-1]
+    steps, problem = stack_steps(s.pipeline, (1, 20, 20))
+    assert steps == ["input 1×20×20", "conv1 5×18×18"]
+    assert problem.startswith("conv2 is impossible: 5 input map(s), kernels of 2 slice(s) "
+                              "with groups=2")
+
+
+def test_deleting_the_first_layer_refits_the_next_to_raw_data_and_says_so():
+    from workbench.io.data_input import RawData
+
+    s = Session(two_layers(), clock=Clock())
+    values = np.random.default_rng(2).random((2, 10, 12)).astype(np.float32)
+    s.open_raw(RawData(values, "two channels"))
+    messages = []
+    s.message.connect(lambda text, kind: messages.append(text))
+    s.select(layer=0)
+    assert s.delete_layer()
+    assert [f.channels for f in s.pipeline.layers[0].filters] == [2, 2]
+    assert "layer 1 now reads the 2-channel input: its kernels went from 3 to 2 slice(s) " \
+           "(slices beyond were dropped)" in messages[-1]
+    run_pipeline(values, s.pipeline)  # it runs

@@ -107,6 +107,9 @@ class Session:
             SessionState(with_layer(pipeline), start), clock)
         self._selection = Selection()
         self._view = view or ViewOptions()
+        # Kernel slices of layer k+1 whose layer-k map was removed or disabled: enabling it
+        # again brings them back (undo does too, through the history).
+        self._removed_slices: dict[tuple[int, str], list[np.ndarray]] = {}
         self._generation = 0
         self._tensor_key: tuple[object, ...] | None = None
         self._tensor: np.ndarray | None = None
@@ -236,7 +239,8 @@ class Session:
         bool
             False if nothing changed.
         """
-        pipeline, followed = follow_channels(self.pipeline, with_layer(pipeline))
+        pipeline, followed = follow_channels(self.pipeline, with_layer(pipeline),
+                                             self._removed_slices)
         changed = self._set_state(replace(self.state, pipeline=pipeline), coalesce_key)
         if changed and followed:
             self.message.emit(followed, "status")
@@ -305,7 +309,8 @@ class Session:
             self.message.emit("The only layer cannot be deleted: a pipeline needs one.",
                               "warning")
             return False
-        return self._change_stack(delete_layer(self.pipeline, k), max(k - 1, 0))
+        return self._change_stack(delete_layer(self.pipeline, k, self._raw_channels()),
+                                  max(k - 1, 0))
 
     def move_layer(self, delta: int) -> bool:
         """Move the selected layer ``delta`` places towards the output (undoable).
@@ -324,7 +329,12 @@ class Session:
         target = k + delta
         if not 0 <= target < len(self.pipeline.layers) or delta == 0:
             return False
-        return self._change_stack(move_layer(self.pipeline, k, target), target)
+        return self._change_stack(move_layer(self.pipeline, k, target, self._raw_channels()),
+                                  target)
+
+    def _raw_channels(self) -> int | None:
+        raw = self.input.raw
+        return None if raw is None else int(raw.values.shape[0])
 
     def open_stack_preset(self, key: str) -> bool:
         """Replace the pipeline by a teaching stack (undoable), keeping the input mode.

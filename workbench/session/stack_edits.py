@@ -49,18 +49,26 @@ def _slice_sources(before: tuple[Filter, ...], after: tuple[Filter, ...]) -> lis
     return sources
 
 
-def follow_channels(old: Pipeline, new: Pipeline) -> tuple[Pipeline, str]:
+Stash = dict[tuple[int, str], list[np.ndarray]]  # (layer, map name) -> next layer's slices
+
+
+def follow_channels(old: Pipeline, new: Pipeline, stash: Stash | None = None
+                    ) -> tuple[Pipeline, str]:
     """Keep the next layer's kernel slices in step after an edit of one layer's bank.
 
     A filter added to layer ``k`` adds a zero slice to every filter of layer ``k+1``;
     a removed (or disabled) one removes its slice; reordering reorders the slices. Only
     when the edit left layer ``k+1`` itself alone and its slices matched layer ``k``'s
-    maps before (``groups=1``).
+    maps before; with ``groups > 1`` in layer ``k+1`` nothing follows and the note says
+    so. A removed slice is kept in ``stash``, so that enabling the filter again (or
+    re-adding one of that name) brings its weights back instead of a zero slice.
 
     Parameters
     ----------
     old, new : Pipeline
         The pipeline before and after the edit.
+    stash : dict, optional
+        Removed slices by ``(layer k, filter name)``, updated in place.
 
     Returns
     -------
@@ -69,28 +77,54 @@ def follow_channels(old: Pipeline, new: Pipeline) -> tuple[Pipeline, str]:
     """
     if len(old.layers) != len(new.layers) or len(new.layers) < 2:
         return new, ""
+    stash = {} if stash is None else stash
     layers = list(new.layers)
     notes = []
     for k in range(len(layers) - 1):
         before, after = old.layers[k].enabled_filters, layers[k].enabled_filters
         if [id(f) for f in before] == [id(f) for f in after]:
             continue
-        following = layers[k + 1]
-        if following is not old.layers[k + 1] or following.groups != 1 or not before \
-                or not after or any(f.channels != len(before) for f in following.filters):
-            continue
         sources = _slice_sources(before, after)
-        layers[k + 1] = replace(following, filters=tuple(_resliced(f, sources)
-                                                         for f in following.filters))
-        added = [after[j].name for j, s in enumerate(sources) if s is None]
+        if sources == list(range(len(before))):  # edited in place: every map keeps its slice
+            continue
+        following = layers[k + 1]
+        if following is not old.layers[k + 1] or not before or not after \
+                or any(f.channels * following.groups != len(before)
+                       for f in following.filters):
+            continue
+        if following.groups != 1:
+            notes.append(f"Layer {k + 2} has groups={following.groups}: its kernel slices do "
+                         "not follow; set its groups to 1 or keep the map count divisible")
+            continue
         kept = {s for s in sources if s is not None}
-        removed = [before[i].name for i in range(len(before)) if i not in kept]
+        removed = [i for i in range(len(before)) if i not in kept]
+        for i in removed:
+            stash[(k, before[i].name)] = [f.weight[i].copy() for f in following.filters]
+        restored, added = [], []
+        filters = []
+        for n, f in enumerate(following.filters):
+            weight = _resliced(f, sources).weight.copy()
+            for j, source in enumerate(sources):
+                saved = stash.get((k, after[j].name)) if source is None else None
+                if saved is not None and len(saved) == len(following.filters) \
+                        and saved[n].shape == weight[j].shape:
+                    weight[j] = saved[n]
+            filters.append(replace(f, weight=weight))
+        for j, source in enumerate(sources):
+            if source is None:
+                saved = stash.pop((k, after[j].name), None)
+                ok = saved is not None and len(saved) == len(following.filters)
+                (restored if ok else added).append(after[j].name)
+        layers[k + 1] = replace(following, filters=tuple(filters))
         count = len(following.filters)
         what = []
+        if restored:
+            what.append(f"restored the slice of {', '.join(repr(n) for n in restored)}")
         if added:
             what.append(f"added a zero slice for {', '.join(repr(n) for n in added)}")
         if removed:
-            what.append(f"removed the slice of {', '.join(repr(n) for n in removed)}")
+            what.append("removed the slice of "
+                        f"{', '.join(repr(before[i].name) for i in removed)}")
         if not what:
             what.append("reordered the slices")
         notes.append(f"Layer {k + 2}: {' and '.join(what)} in its {count} "
@@ -131,26 +165,34 @@ def fit_stack(pipeline: Pipeline) -> tuple[Pipeline, list[int]]:
     return replace(pipeline, layers=tuple(layers)), changed
 
 
-def _fit_first(pipeline: Pipeline) -> Pipeline:
-    """Give the (new) first layer the slices the image needs (raw data keeps its own)."""
+def _fit_first(pipeline: Pipeline, channels: int | None = None) -> tuple[Pipeline, str]:
+    """Give the (new) first layer the slices its input needs; say what that cost.
+
+    ``channels`` is the input's channel count (needed for raw data; images have theirs
+    from the input mode).
+    """
     first = pipeline.layers[0]
-    if pipeline.input_mode == "raw":
-        return pipeline
-    need = layer_input_channels(pipeline, 0)
+    need = channels if channels is not None else layer_input_channels(pipeline, 0)
+    if pipeline.input_mode == "raw" and channels is None:
+        return pipeline, ""
     groups = first.groups if need % first.groups == 0 else 1
     if groups == first.groups and all(f.channels * groups == need for f in first.filters):
-        return pipeline
+        return pipeline, ""
+    before = max(f.channels for f in first.filters) if first.filters else 0
     first = replace(first, groups=groups,
                     filters=tuple(f.with_channels(need // groups) for f in first.filters))
-    return replace(pipeline, layers=(first, *pipeline.layers[1:]))
+    note = (f"; layer 1 now reads the {need}-channel input: its kernels went from {before} to "
+            f"{need // groups} slice(s)" + (" (slices beyond were dropped)"
+                                             if need // groups < before else ""))
+    return replace(pipeline, layers=(first, *pipeline.layers[1:])), note
 
 
 def _fitted(pipeline: Pipeline, done: str) -> tuple[Pipeline, str]:
     fitted, changed = fit_stack(pipeline)
     if changed:
         names = ", ".join(str(k + 1) for k in changed)
-        done += f"; layer {names} now {'has' if len(changed) == 1 else 'have'} one kernel " \
-                "slice per input map (new slices are zero)"
+        done += (f"; layer {names} refitted to one kernel slice per input map (slices kept "
+                 "in order, missing ones zero, extra ones dropped)")
     return fitted, done
 
 
@@ -220,7 +262,8 @@ def duplicate_layer(pipeline: Pipeline, layer: int) -> tuple[Pipeline, str]:
                    f"Duplicated layer {layer + 1} as layer {layer + 2}")
 
 
-def delete_layer(pipeline: Pipeline, layer: int) -> tuple[Pipeline, str]:
+def delete_layer(pipeline: Pipeline, layer: int, channels: int | None = None
+                 ) -> tuple[Pipeline, str]:
     """Remove layer ``layer`` (the last remaining layer cannot be removed).
 
     Parameters
@@ -229,6 +272,8 @@ def delete_layer(pipeline: Pipeline, layer: int) -> tuple[Pipeline, str]:
         The stack.
     layer : int
         0-based index.
+    channels : int, optional
+        The input's channels, for raw data (a new first layer is refitted to them).
 
     Returns
     -------
@@ -244,11 +289,12 @@ def delete_layer(pipeline: Pipeline, layer: int) -> tuple[Pipeline, str]:
         raise ValueError("a pipeline needs at least one layer")
     layers = list(pipeline.layers)
     del layers[layer]
-    fixed = _fit_first(replace(pipeline, layers=tuple(layers)))
-    return _fitted(fixed, f"Deleted layer {layer + 1}")
+    fixed, note = _fit_first(replace(pipeline, layers=tuple(layers)), channels)
+    return _fitted(fixed, f"Deleted layer {layer + 1}{note}")
 
 
-def move_layer(pipeline: Pipeline, layer: int, target: int) -> tuple[Pipeline, str]:
+def move_layer(pipeline: Pipeline, layer: int, target: int, channels: int | None = None
+               ) -> tuple[Pipeline, str]:
     """Move layer ``layer`` to position ``target`` (both 0-based).
 
     Parameters
@@ -257,6 +303,8 @@ def move_layer(pipeline: Pipeline, layer: int, target: int) -> tuple[Pipeline, s
         The stack.
     layer, target : int
         Old and new position (``target`` clamped to the stack).
+    channels : int, optional
+        The input's channels, for raw data (a new first layer is refitted to them).
 
     Returns
     -------
@@ -267,8 +315,8 @@ def move_layer(pipeline: Pipeline, layer: int, target: int) -> tuple[Pipeline, s
     moved = layers.pop(layer)
     target = max(0, min(target, len(layers)))
     layers.insert(target, moved)
-    fixed = _fit_first(replace(pipeline, layers=tuple(layers)))
-    return _fitted(fixed, f"Moved layer {layer + 1} to position {target + 1}")
+    fixed, note = _fit_first(replace(pipeline, layers=tuple(layers)), channels)
+    return _fitted(fixed, f"Moved layer {layer + 1} to position {target + 1}{note}")
 
 
 # ------------------------------------------------------------------ teaching stacks
@@ -424,7 +472,19 @@ def stack_steps(pipeline: Pipeline, input_shape: tuple[int, int, int]
         impossible step, and why that step is impossible (None if every step fits).
     """
     steps = [f"input {input_shape[0]}×{input_shape[1]}×{input_shape[2]}"]
+    channels = input_shape[0]
     for k, layer in enumerate(pipeline.layers):
+        filters = layer.enabled_filters
+        depths = sorted({f.channels for f in filters})
+        if not filters:
+            return steps, f"conv{k + 1} is impossible: no enabled filters"
+        if len(depths) > 1 or depths[0] * layer.groups != channels \
+                or len(filters) % layer.groups:
+            return steps, (f"conv{k + 1} is impossible: {channels} input map(s), kernels of "
+                           f"{'/'.join(map(str, depths))} slice(s) with groups={layer.groups}"
+                           " (slices × groups must equal the maps, and groups divide the "
+                           "filters)")
+        channels = len(filters)
         try:
             _, conv, pooled = map_shapes(Pipeline(pipeline.input_mode, pipeline.layers[:k + 1]),
                                          input_shape[1:])[-1]

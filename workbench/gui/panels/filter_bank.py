@@ -202,6 +202,7 @@ class FilterBankPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
+        self._shown_layer = 0  # the layer whose bank the list shows
         session.pipeline_changed.connect(self._on_pipeline_changed)
         session.selection_changed.connect(self._on_selection_changed)
         self._on_pipeline_changed(session.pipeline)
@@ -346,6 +347,8 @@ class FilterBankPanel(QWidget):
             self._session.select(filter=row)
 
     def _on_selection_changed(self, selection: Selection) -> None:
+        if selection.layer != self._shown_layer:  # another layer's bank
+            self._on_pipeline_changed(self._session.pipeline)
         self._updating = True
         try:
             self.list.setCurrentRow(selection.filter)
@@ -368,6 +371,7 @@ class FilterBankPanel(QWidget):
         item.setToolTip(filter_tooltip(f))
 
     def _on_pipeline_changed(self, pipeline: Pipeline) -> None:
+        self._shown_layer = self._layer
         filters = pipeline.layers[self._layer].filters
         self._updating = True
         try:

@@ -436,6 +436,7 @@ class MapViewsPanel(QWidget):
         self.inspector.sigStepDown.connect(self._on_step_down)
         self.inspector.sigUnpin.connect(self.unpin)
         self.pinned = False  # the inspector holds one value while the mouse moves on
+        self._stepping = False  # a step down is switching the layer
         unpin = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.unpin)
         unpin.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.input_column = QSplitter(Qt.Orientation.Vertical)
@@ -540,6 +541,15 @@ class MapViewsPanel(QWidget):
         pipeline : Pipeline, optional
             The whole stack: values of any layer are then explained back to the input.
         """
+        if self._shown is not None and self._shown.layer_index != layer_index \
+                and not self._stepping:  # another layer picked: its pixels mean other values
+            self._hovered = None
+            self.unpin()
+            self.inspector.show_hint()
+            self.field_rect.hide()
+            for other in self._all_cells():
+                other.mark_pixel(None)
+            self._set_hover_text("")
         self._shown = _Shown(result, layer, layer_index, pipeline)
         self.set_input(result.input)
         lr = result.layers[layer_index]
@@ -844,7 +854,12 @@ class MapViewsPanel(QWidget):
         # Pinned first: the re-show of the layer below explains this value, not the mouse.
         self._hovered = (CellKey(stage, channel), row, col)
         self.pinned = True
-        self._session.select(layer=e.layer - 1, filter=channel)
+        bank_index = [i for i, f in enumerate(below.filters) if f.enabled][channel]
+        self._stepping = True  # this layer switch keeps the pinned value
+        try:
+            self._session.select(layer=e.layer - 1, filter=bank_index)
+        finally:
+            self._stepping = False
         if self._shown is not None and self._shown.layer_index == e.layer - 1:
             self.pin(CellKey(stage, channel), row, col)
 
