@@ -400,6 +400,12 @@ class ParameterPanel(QWidget):
         raw = self._raw_channels is not None
         _set_combo(self.input_mode, "raw" if raw else pipeline.input_mode)
         self.input_mode.setEnabled(self._layer == 0 and not raw)
+        maps_below = len(pipeline.layers[self._layer - 1].enabled_filters) if self._layer else 0
+        self.input_mode.setToolTip(
+            "Gray or RGB input (layer 1 reads it)" if self._layer == 0 and not raw else
+            "Raw data sets its own channels" if raw else
+            f"Layer {self._layer + 1} reads the {maps_below} maps of layer {self._layer}; "
+            "the image channels are chosen on layer 1")
         self.stride.setValue(layer.stride)
         padding_kind = layer.padding if isinstance(layer.padding, str) else "explicit"
         _set_combo(self.padding_kind, padding_kind)
