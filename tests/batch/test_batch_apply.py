@@ -10,6 +10,7 @@ import pytest
 
 from workbench.batch import UsageError, main, parse_pool
 from workbench.batch.inputs import discover_inputs
+from workbench.batch.manifest import MANIFEST_NAME
 from workbench.core import Pool, default_pipeline, image_to_chw, preset_filter, run_pipeline
 from workbench.io.bank import save_bank
 from workbench.io.images import limit_size, read_image
@@ -17,7 +18,8 @@ from workbench.io.maps import load_maps_npz
 from workbench.resources import sample_path
 
 PROGRESS = re.compile(
-    r"^\[\s*\d+/\d+\] \S.* \.\.\. (ok(, \d+ frames)? \(\d+(\.\d)? m?s\)|FAILED: .+)$")
+    r"^\[\s*\d+/\d+\] \S.* \.\.\. (ok(, \d+ frames)? \(\d+(\.\d)? m?s\)|FAILED: .+?)"
+    r"( · [\d.e+]+ inputs/s · ETA \d+(\.\d)? m?s)?$")
 
 
 @pytest.fixture
@@ -91,7 +93,7 @@ def test_video_every_nth_frame(inputs: Path, tmp_path: Path, capsys) -> None:
                        capsys)
     assert code == 0, lines
     assert PROGRESS.match(lines[0]) and ", 3 frames (" in lines[0]
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         f"clip_f{i:06d}_L1_Vertical_line_pooled.npy" for i in (0, 5, 10)]
 
 
@@ -99,7 +101,8 @@ def test_bad_inputs_are_reported_and_skipped(inputs: Path, tmp_path: Path, capsy
     (inputs / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     out = tmp_path / "out"
     code, lines = _run([str(inputs), str(inputs / "notes.txt"), str(tmp_path / "missing.png"),
-                        "--preset", "sobel_x", "--out", str(out), "--format", "npy"], capsys)
+                        "--preset", "sobel_x", "--out", str(out), "--format", "npy",
+                        "--workers", "1"], capsys)  # in order, one process
     assert code == 1
     assert lines[0].startswith("[1/5] broken.png ... FAILED: ") and "could not be decoded" in \
         lines[0]
@@ -108,16 +111,21 @@ def test_bad_inputs_are_reported_and_skipped(inputs: Path, tmp_path: Path, capsy
     assert "missing.png ... FAILED: no such file or folder" in lines[4]
     assert "2 of 5 input(s) ok, 3 failed" in lines[5]
     assert lines[6] == "Failed:" and len(lines) == 10
-    assert sorted(p.name for p in out.iterdir())[0] == "digit_L0_gray_input.npy"
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("."))[0] == \
+        "digit_L0_gray_input.npy"
 
 
 def test_existing_outputs_need_overwrite(inputs: Path, tmp_path: Path, capsys) -> None:
     args = [str(inputs / "digit.png"), "--preset", "sobel_x", "--out", str(tmp_path / "o"),
             "--format", "npy"]
     assert _run(args, capsys)[0] == 0
+    code, lines = _run(args, capsys)  # complete in the run manifest: skipped
+    assert code == 0 and "0 of 0 input(s) ok, 0 failed, 1 skipped" in lines[-1]
+    (tmp_path / "o" / MANIFEST_NAME).unlink()  # without it, existing files are never replaced
     code, lines = _run(args, capsys)
     assert code == 1 and "already exists (use --overwrite to replace it)" in lines[0]
     assert _run([*args, "--overwrite"], capsys)[0] == 0
+    assert _run([*args, "--force"], capsys)[0] == 0
 
 
 def test_pipeline_errors_are_per_input(inputs: Path, tmp_path: Path, capsys) -> None:

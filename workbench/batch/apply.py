@@ -12,13 +12,14 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-import numpy as np
-
-from workbench.batch.inputs import InputItem, discover_inputs, video_frames
+from workbench.batch.inputs import InputItem, discover_inputs
+from workbench.batch.manifest import Manifest, run_hash
+from workbench.batch.parallel import run_in_workers, usable_cores
+from workbench.batch.process import ItemReport, process_item
 from workbench.core import (
     ACTIVATIONS,
     PADDING_MODES,
@@ -26,20 +27,16 @@ from workbench.core import (
     PRESETS,
     Layer,
     Pipeline,
-    PipelineError,
     Pool,
-    image_to_chw,
     preset_filter,
-    run_pipeline,
+    to_json,
 )
 from workbench.io.bank import load_bank
 from workbench.io.errors import LoadError
-from workbench.io.images import limit_size, load_image
-from workbench.io.maps import FORMATS, STAGES, ExportOptions, export_maps
+from workbench.io.maps import FORMATS, STAGES, ExportOptions
 from workbench.io.naming import DEFAULT_PATTERN, check_pattern
 from workbench.io.workspace import WORKSPACE_FORMAT, load_workspace
 from workbench.render import COLOR_MODES, COLORMAPS, ViewOptions
-from workbench.sources import SourceError
 
 PROG = "conv-workbench apply"
 
@@ -229,6 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="PNG/montage colormap (default gray)")
     out.add_argument("--overwrite", action="store_true", help="replace existing files")
     src = parser.add_argument_group("inputs")
+    run = parser.add_argument_group("run")
+    run.add_argument("--workers", type=int, metavar="N",
+                     help="worker processes (default: all cores; 1 = in this process); "
+                          "numba threads per worker are set so workers x threads = cores")
+    run.add_argument("--force", action="store_true",
+                     help="recompute inputs the run manifest records as complete (their "
+                          "files are replaced)")
+    run.add_argument("--list", action="store_true",
+                     help="print what would be computed and skipped, write nothing")
     src.add_argument("--recursive", action="store_true", help="include subfolders")
     src.add_argument("--every", type=int, default=1, metavar="N",
                      help="videos: process every N-th frame (default 1)")
@@ -348,81 +354,6 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
 # ---------------------------------------------------------------- running
 
 
-@dataclass(frozen=True)
-class ItemReport:
-    """The outcome of one input: files written, frames processed (videos), time, error."""
-
-    item: InputItem
-    ok: bool
-    files: int
-    frames: int
-    seconds: float
-    message: str = ""
-
-
-def _process_image(pixels: np.ndarray, source: str, pipeline: Pipeline,
-                   options: ExportOptions) -> int:
-    chw = image_to_chw(pixels, "rgb" if pipeline.input_mode == "rgb" else "gray")
-    result = run_pipeline(chw, pipeline)
-    return len(export_maps(result, pipeline, source, options))
-
-
-def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
-                 every: int = 1, max_side: int | None = None) -> ItemReport:
-    """Run the pipeline on one input and export its maps; never raises for a bad input.
-
-    Each image (each video frame) is exported all-or-nothing. A video stops at its first bad
-    frame; the frames before it stay exported (the report says how many).
-
-    Parameters
-    ----------
-    item : InputItem
-        From :func:`workbench.batch.inputs.discover_inputs`.
-    pipeline : Pipeline
-        The pipeline.
-    options : ExportOptions
-        What to export and where.
-    every : int, optional
-        Videos: process frames 0, ``every``, 2 x ``every``...
-    max_side : int, optional
-        Shrink inputs to this longest side first.
-
-    Returns
-    -------
-    ItemReport
-        Success or the reason for failure.
-    """
-    start = time.perf_counter()
-    files = frames = 0
-    frame: int | None = None
-    try:
-        if item.error is not None:
-            raise ValueError(item.error)
-        if item.kind == "image":
-            pixels = load_image(item.path).limited(max_side)
-            files = _process_image(pixels, item.source, pipeline, options)
-            frames = 1
-        else:
-            for frame, rgb in video_frames(item.path, every):
-                files += _process_image(limit_size(rgb, max_side),
-                                        f"{item.source}_f{frame:06d}", pipeline, options)
-                frames += 1
-                frame = None
-            if frames == 0:
-                raise ValueError("no frame could be decoded")
-    except (PipelineError, SourceError, ValueError, OSError) as exc:
-        if isinstance(exc, FileExistsError):
-            message = f"{exc.filename} already exists (use --overwrite to replace it)"
-        else:
-            message = str(exc)
-        if frame is not None:
-            message = f"frame {frame}: {message}"
-        if item.kind == "video" and frames:
-            message += f" (after {frames} frame(s), {files} file(s) written)"
-        return ItemReport(item, False, files, frames, time.perf_counter() - start, message)
-    return ItemReport(item, True, files, frames, time.perf_counter() - start)
-
-
 def _duration(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
@@ -468,32 +399,57 @@ def run_batch(items: Sequence[InputItem], pipeline: Pipeline, options: ExportOpt
 
 
 class _Progress:
-    """Plain-text progress lines: ``[ 3/10] photo.png ... ok (12 ms)``."""
+    """Plain-text progress lines: ``[ 3/10] photo.png ... ok (12 ms) · 4.2/s · ETA 2 s``."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, total: int, parallel: bool = False) -> None:
         self.stream = stream
+        self.total = total
+        self.parallel = parallel  # lines only when an input is done (several run at once)
+        self.finished = 0
+        self.frames = 0
+        self.started = time.perf_counter()
 
     def start(self, position: int, total: int, item: InputItem) -> None:
-        width = len(str(total))
-        self.stream.write(f"[{position:>{width}}/{total}] {item.label} ... ")
-        self.stream.flush()
+        if not self.parallel:
+            self.stream.write(f"{self._counter(position)} {item.label} ... ")
+            self.stream.flush()
 
-    def done(self, position: int, total: int, report: ItemReport) -> None:
+    def _counter(self, position: int) -> str:
+        width = len(str(self.total))
+        return f"[{position:>{width}}/{self.total}]"
+
+    def done(self, report: ItemReport) -> None:
+        self.finished += 1
+        self.frames += report.frames
         if report.ok:
             frames = f", {report.frames} frames" if report.item.kind == "video" else ""
             text = f"ok{frames} ({_duration(report.seconds)})"
         else:
             text = f"FAILED: {report.message}"
+        elapsed = time.perf_counter() - self.started
+        rate = self.finished / elapsed if elapsed > 0 else 0.0
+        left = self.total - self.finished
+        if rate > 0 and self.finished < self.total:
+            text += f" · {rate:.2g} inputs/s · ETA {_duration(left / rate)}"
+        if self.parallel:
+            text = f"{self._counter(self.finished)} {report.item.label} ... {text}"
         self.stream.write(text + "\n")
         self.stream.flush()
 
 
-def _summary(reports: Sequence[ItemReport], out: Path, seconds: float) -> str:
+def _summary(reports: Sequence[ItemReport], out: Path, seconds: float, skipped: int = 0,
+             interrupted: bool = False) -> str:
     ok = sum(r.ok for r in reports)
     failed = [r for r in reports if not r.ok]
     files = sum(r.files for r in reports)
-    lines = [f"Done in {_duration(seconds)}: {ok} of {len(reports)} input(s) ok, "
-             f"{len(failed)} failed; {files} file(s) written to {out}"]
+    frames = sum(r.frames for r in reports)
+    rate = f", {frames / seconds:.3g} frames/s" if seconds > 0 and frames else ""
+    head = "Interrupted" if interrupted else "Done"
+    lines = [f"{head} in {_duration(seconds)}: {ok} of {len(reports)} input(s) ok, "
+             f"{len(failed)} failed, {skipped} skipped (complete in the run manifest); "
+             f"{files} file(s) written to {out}{rate}"]
+    if interrupted:
+        lines.append("Run the same command again to continue where this run stopped.")
     if failed:
         lines.append("Failed:")
         lines += [f"  {r.item.label}: {r.message}" for r in failed]
@@ -531,10 +487,86 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return 2
+    if args.workers is not None and args.workers < 1:
+        err.write(f"{PROG}: error: --workers must be at least 1, got {args.workers}\n")
+        return 2
+    if args.force:
+        options = replace(options, overwrite=True)
     items = discover_inputs(args.inputs, recursive=args.recursive)
-    progress = _Progress(err)
+    out = Path(args.out)
+    manifest, warning = Manifest.load(out)
+    if warning:
+        err.write(f"{PROG}: warning: {warning}\n")
+    run = run_hash(to_json(pipeline), repr(options.formats), repr(options.stages),
+                   repr(options.pattern), repr(options.view), str(args.every),
+                   str(args.max_side))
+    skipped = [] if args.force else [i for i in items if manifest.is_complete(i, run)]
+    todo = [i for i in items if i not in skipped]
+    if args.list:
+        return _list_run(todo, skipped, options, err)
+    workers = min(args.workers or usable_cores(), max(len(todo), 1))
+    progress = _Progress(err, len(todo), parallel=workers > 1)
+    reports: list[ItemReport] = []
+    saver = _ManifestSaver(manifest, run)
+
+    def done(report: ItemReport) -> None:
+        reports.append(report)
+        saver.add(report)
+        progress.done(report)
+
     start = time.perf_counter()
-    reports = run_batch(items, pipeline, options, every=args.every, max_side=args.max_side,
-                        on_start=progress.start, on_done=progress.done)
-    err.write(_summary(reports, Path(args.out), time.perf_counter() - start))
+    try:
+        if workers > 1:
+            run_in_workers(todo, pipeline, options, workers, every=args.every,
+                           max_side=args.max_side, on_done=done)
+        else:
+            run_batch(todo, pipeline, options, every=args.every, max_side=args.max_side,
+                      on_start=progress.start, on_done=lambda _p, _t, report: done(report))
+    except KeyboardInterrupt:
+        saver.save()
+        err.write("\n" + _summary(reports, out, time.perf_counter() - start, len(skipped),
+                                  interrupted=True))
+        return 130
+    saver.save()
+    err.write(_summary(reports, out, time.perf_counter() - start, len(skipped)))
     return 0 if all(r.ok for r in reports) else 1
+
+
+class _ManifestSaver:
+    """Record finished inputs and write the manifest at most every few seconds."""
+
+    def __init__(self, manifest: Manifest, run: str, interval_s: float = 2.0) -> None:
+        self.manifest, self.run, self.interval_s = manifest, run, interval_s
+        self.saved = time.perf_counter()
+        self.dirty = False
+
+    def add(self, report: ItemReport) -> None:
+        if report.ok:
+            self.manifest.record(report.item, self.run, [Path(p) for p in report.outputs],
+                                 report.frames)
+            self.dirty = True
+        if self.dirty and time.perf_counter() - self.saved >= self.interval_s:
+            self.save()
+
+    def save(self) -> None:
+        if self.dirty:
+            try:
+                self.manifest.save()
+            except OSError:
+                pass  # the outputs stand; a re-run just recomputes what it cannot see
+            self.dirty = False
+            self.saved = time.perf_counter()
+
+
+def _list_run(todo: Sequence[InputItem], skipped: Sequence[InputItem], options: ExportOptions,
+              err: TextIO) -> int:
+    """Print what a run would compute and skip; write nothing."""
+    for item in todo:
+        what = f"error: {item.error}" if item.error else f"compute ({item.kind})"
+        err.write(f"{item.label}: {what}\n")
+    for item in skipped:
+        err.write(f"{item.label}: skip (complete in the run manifest)\n")
+    err.write(f"{len(todo)} input(s) to compute, {len(skipped)} to skip; formats "
+              f"{', '.join(options.formats)}, stages {', '.join(options.stages)}, into "
+              f"{options.folder}\n")
+    return 0

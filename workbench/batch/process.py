@@ -1,0 +1,95 @@
+"""One input of ``apply``: read it, run the pipeline, export the maps, report the outcome."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from workbench.batch.inputs import InputItem, video_frames
+from workbench.core import Pipeline, PipelineError, image_to_chw, run_pipeline
+from workbench.io.images import limit_size, load_image
+from workbench.io.maps import ExportOptions, export_maps
+from workbench.sources import SourceError
+
+
+@dataclass(frozen=True)
+class ItemReport:
+    """The outcome of one input: files written, frames processed (videos), time, error."""
+
+    item: InputItem
+    ok: bool
+    files: int
+    frames: int
+    seconds: float
+    message: str = ""
+    outputs: tuple[str, ...] = ()  # the files written
+
+
+def _process_image(pixels: np.ndarray, source: str, pipeline: Pipeline,
+                   options: ExportOptions) -> list[Path]:
+    chw = image_to_chw(pixels, "rgb" if pipeline.input_mode == "rgb" else "gray")
+    result = run_pipeline(chw, pipeline)
+    return export_maps(result, pipeline, source, options)
+
+
+def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
+                 every: int = 1, max_side: int | None = None) -> ItemReport:
+    """Run the pipeline on one input and export its maps; never raises for a bad input.
+
+    Each image (each video frame) is exported all-or-nothing. A video stops at its first bad
+    frame; the frames before it stay exported (the report says how many).
+
+    Parameters
+    ----------
+    item : InputItem
+        From :func:`workbench.batch.inputs.discover_inputs`.
+    pipeline : Pipeline
+        The pipeline.
+    options : ExportOptions
+        What to export and where.
+    every : int, optional
+        Videos: process frames 0, ``every``, 2 x ``every``...
+    max_side : int, optional
+        Shrink inputs to this longest side first.
+
+    Returns
+    -------
+    ItemReport
+        Success or the reason for failure.
+    """
+    start = time.perf_counter()
+    frames = 0
+    written: list[Path] = []
+    frame: int | None = None
+    try:
+        if item.error is not None:
+            raise ValueError(item.error)
+        if item.kind == "image":
+            pixels = load_image(item.path).limited(max_side)
+            written += _process_image(pixels, item.source, pipeline, options)
+            frames = 1
+        else:
+            for frame, rgb in video_frames(item.path, every):
+                written += _process_image(limit_size(rgb, max_side),
+                                          f"{item.source}_f{frame:06d}", pipeline, options)
+                frames += 1
+                frame = None
+            if frames == 0:
+                raise ValueError("no frame could be decoded")
+    except (PipelineError, SourceError, ValueError, OSError) as exc:
+        files = len(written)
+        if isinstance(exc, FileExistsError):
+            message = f"{exc.filename} already exists (use --overwrite to replace it)"
+        else:
+            message = str(exc)
+        if frame is not None:
+            message = f"frame {frame}: {message}"
+        if item.kind == "video" and frames:
+            message += f" (after {frames} frame(s), {files} file(s) written)"
+        return ItemReport(item, False, files, frames, time.perf_counter() - start, message,
+                          tuple(str(p) for p in written))
+    return ItemReport(item, True, len(written), frames, time.perf_counter() - start, "",
+                      tuple(str(p) for p in written))
