@@ -147,3 +147,73 @@ def test_threads_are_shared_out_between_workers():
     assert threads_per_worker(1, cores=2) == 2
     assert threads_per_worker(3, cores=8) == 2
     assert threads_per_worker(4, cores=2) == 1
+
+
+distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
+
+
+def test_a_local_dask_cluster_writes_the_same_bytes_and_splits_videos(folder, tmp_path,
+                                                                      capsys, monkeypatch):
+    from workbench.batch import cluster
+
+    serial, dask_out = tmp_path / "serial", tmp_path / "dask"
+    assert run([*sources(folder), *ARGS, "--out", serial, "--workers", "1"], capsys)[0] == 0
+    seen = []
+    real = cluster.video_ranges
+    monkeypatch.setattr(cluster, "video_ranges",
+                        lambda item, chunk=2: seen.append(item.kind) or real(item, 2))
+    code, lines = run([*sources(folder), *ARGS, "--out", dask_out, "--dask", "--workers", "2"],
+                      capsys)
+    assert code == 0, lines
+    a, b = outputs(serial), outputs(dask_out)
+    assert a.keys() == b.keys() and all(a[n] == b[n] for n in a)
+    assert real(discover_inputs([str(folder / "clip.mp4")])[0], 2) == [(0, 2), (2, 4)]
+    assert "6 of 6 input(s) ok" in lines[-1]
+    # A re-run on the cluster skips everything the manifest records.
+    code, lines = run([*sources(folder), *ARGS, "--out", dask_out, "--dask", "--workers", "2"],
+                      capsys)
+    assert code == 0 and "0 of 0 input(s) ok, 0 failed, 6 skipped" in lines[-1]
+
+
+def test_a_killed_dask_worker_is_retried_and_nothing_is_lost(tmp_path):
+    import signal
+    import threading
+    import time
+
+    from dask.distributed import Client, LocalCluster
+
+    from workbench.batch.cluster import run_on_cluster
+
+    rng = np.random.default_rng(1)
+    images = tmp_path / "many"
+    images.mkdir()
+    for i in range(40):
+        cv2.imwrite(str(images / f"p{i:02d}.png"), rng.integers(0, 256, (200, 240), np.uint8))
+    items = discover_inputs([str(images)])
+    out = tmp_path / "out"
+    options = ExportOptions(out, ("npy",), ("pooled",))
+    killed = {}
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        pids = list(client.run(os.getpid).values())
+
+        def kill_a_worker_mid_run():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if out.is_dir() and any(out.iterdir()):
+                    os.kill(pids[0], signal.SIGKILL)
+                    killed["at"] = time.monotonic()
+                    return
+                time.sleep(0.002)
+
+        thread = threading.Thread(target=kill_a_worker_mid_run)
+        thread.start()
+        reports = run_on_cluster(items, default_pipeline(), options,
+                                 scheduler=cluster.scheduler_address)
+        finished = time.monotonic()
+        thread.join()
+    assert "at" in killed and killed["at"] < finished  # a worker died during the run
+    assert all(r.ok for r in reports), [r.message for r in reports if not r.ok]
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 4 * len(items)  # every input's 4 pooled maps, nothing partial
+    assert not [n for n in names if n.startswith(".")]

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from workbench.batch.cluster import ClusterUnavailable, run_on_cluster
 from workbench.batch.inputs import InputItem, discover_inputs
 from workbench.batch.manifest import Manifest, run_hash
 from workbench.batch.parallel import run_in_workers, usable_cores
@@ -230,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, metavar="N",
                      help="worker processes (default: all cores; 1 = in this process); "
                           "numba threads per worker are set so workers x threads = cores")
+    run.add_argument("--dask", action="store_true",
+                     help="run on a local Dask cluster of --workers processes (needs the "
+                          "cluster extra)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run on the Dask cluster at ADDRESS (tcp://host:8786); the output "
+                          "folder must be a path every worker can write")
     run.add_argument("--force", action="store_true",
                      help="recompute inputs the run manifest records as complete (their "
                           "files are replaced)")
@@ -516,12 +523,20 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
 
     start = time.perf_counter()
     try:
-        if workers > 1:
+        if args.dask or args.scheduler:
+            progress.parallel = True
+            run_on_cluster(todo, pipeline, options, scheduler=args.scheduler,
+                           workers=args.workers, every=args.every, max_side=args.max_side,
+                           on_done=done)
+        elif workers > 1:
             run_in_workers(todo, pipeline, options, workers, every=args.every,
                            max_side=args.max_side, on_done=done)
         else:
             run_batch(todo, pipeline, options, every=args.every, max_side=args.max_side,
                       on_start=progress.start, on_done=lambda _p, _t, report: done(report))
+    except ClusterUnavailable as exc:
+        err.write(f"{PROG}: error: {exc}\n")
+        return 2
     except KeyboardInterrupt:
         saver.save()
         err.write("\n" + _summary(reports, out, time.perf_counter() - start, len(skipped),

@@ -141,7 +141,8 @@ def discover_inputs(paths: Sequence[str | os.PathLike[str]], *, recursive: bool 
     return items
 
 
-def video_frames(path: Path, every: int = 1) -> Iterator[tuple[int, npt.NDArray[np.uint8]]]:
+def video_frames(path: Path, every: int = 1, *, stop: int | None = None
+                 ) -> Iterator[tuple[int, npt.NDArray[np.uint8]]]:
     """Yield ``(frame index, RGB uint8 image)`` for every ``every``-th frame of a video.
 
     Frames are decoded in order (seeking is unreliable in many containers); indices start at
@@ -153,6 +154,8 @@ def video_frames(path: Path, every: int = 1) -> Iterator[tuple[int, npt.NDArray[
         The video file.
     every : int, optional
         Keep one frame in ``every``, >= 1.
+    stop : int, optional
+        Stop before this frame index.
 
     Yields
     ------
@@ -170,5 +173,7 @@ def video_frames(path: Path, every: int = 1) -> Iterator[tuple[int, npt.NDArray[
         raise ValueError(f"every must be a positive integer, got {every!r}")
     with VideoFileSource(path) as source:
         while (frame := source.read()) is not None:
+            if stop is not None and frame.index >= stop:
+                return
             if frame.index % every == 0:
                 yield frame.index, np.asarray(frame.image)

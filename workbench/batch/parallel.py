@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -17,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from workbench.batch.inputs import InputItem
 from workbench.batch.process import ItemReport, process_item
 from workbench.core import Pipeline
+from workbench.io.atomic import remove_orphaned_temps
 from workbench.io.maps import ExportOptions
 
 
@@ -104,8 +106,11 @@ def run_in_workers(items: Sequence[InputItem], pipeline: Pipeline, options: Expo
     # All inputs share one pool; if a worker dies (killed, out of memory) every input it
     # had not finished is retried alone in a fresh single-worker pool, so one input that
     # kills its worker fails by itself and the others still complete.
+    started = time.time()
     unfinished = _run_pool(items, range(len(items)), pipeline, options, workers, every,
                            max_side, finish)
+    if unfinished:
+        remove_orphaned_temps(options.folder, started)  # the dead worker's half file
     for index in unfinished:
         if _run_pool(items, [index], pipeline, options, 1, every, max_side, finish):
             finish(index, ItemReport(items[index], False, 0, 0, 0.0,

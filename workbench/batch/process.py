@@ -36,7 +36,8 @@ def _process_image(pixels: np.ndarray, source: str, pipeline: Pipeline,
 
 
 def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
-                 every: int = 1, max_side: int | None = None) -> ItemReport:
+                 every: int = 1, max_side: int | None = None,
+                 frame_range: tuple[int, int] | None = None) -> ItemReport:
     """Run the pipeline on one input and export its maps; never raises for a bad input.
 
     Each image (each video frame) is exported all-or-nothing. A video stops at its first bad
@@ -54,6 +55,8 @@ def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
         Videos: process frames 0, ``every``, 2 x ``every``...
     max_side : int, optional
         Shrink inputs to this longest side first.
+    frame_range : tuple of int, optional
+        Videos: only frames ``start <= index < stop`` (a cluster task's share).
 
     Returns
     -------
@@ -72,7 +75,11 @@ def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
             written += _process_image(pixels, item.source, pipeline, options)
             frames = 1
         else:
-            for frame, rgb in video_frames(item.path, every):
+            first, stop = frame_range if frame_range is not None else (0, None)
+            for frame, rgb in video_frames(item.path, every, stop=stop):
+                if frame < first:
+                    frame = None
+                    continue
                 written += _process_image(limit_size(rgb, max_side),
                                           f"{item.source}_f{frame:06d}", pipeline, options)
                 frames += 1

@@ -438,3 +438,39 @@ class StagedWrites:
             self.commit()
         else:
             self.discard()
+
+
+def remove_orphaned_temps(folder: str | os.PathLike[str], since: float) -> list[Path]:
+    """Delete the temporary files a killed writer left in ``folder`` since ``since``.
+
+    Call it only when no write into ``folder`` is in progress (e.g. at the end of a batch
+    run whose worker died mid-file): every ``.~*`` file modified at or after ``since`` is
+    then an orphan. Older ones are left alone (they may be another program's).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The output folder.
+    since : float
+        A ``time.time()`` taken when the run started.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        if not path.name.startswith(TEMP_PREFIX):
+            continue
+        try:
+            if path.is_file() and path.stat().st_mtime >= since - 1.0:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
