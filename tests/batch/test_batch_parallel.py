@@ -142,6 +142,20 @@ def test_a_worker_that_dies_loses_only_its_own_input(folder, tmp_path):
         assert all(Path(p).name in names for p in report.outputs)
 
 
+def test_a_video_split_into_frame_ranges_gives_the_serial_files(folder, tmp_path, capsys):
+    serial = tmp_path / "serial"
+    assert run([folder / "clip.mp4", *ARGS, "--out", serial, "--workers", "1"], capsys)[0] == 0
+    items = discover_inputs([str(folder / "clip.mp4")])
+    out = tmp_path / "split"
+    options = ExportOptions(out, ("npy", "png"), ("input", "conv", "activated", "pooled"))
+    from workbench.batch.apply import build_parser, build_pipeline
+
+    pipeline = build_pipeline(build_parser().parse_args([str(folder), *ARGS, "--out", "x"]))
+    (report,) = run_in_workers(items, pipeline, options, 2, chunk_frames=3)
+    assert report.ok and report.frames == 4
+    assert outputs(out) == outputs(serial)
+
+
 def test_threads_are_shared_out_between_workers():
     assert threads_per_worker(2, cores=2) == 1
     assert threads_per_worker(1, cores=2) == 2

@@ -13,17 +13,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import replace
 from typing import Any
 
 from workbench.batch.inputs import InputItem
 from workbench.batch.parallel import _init_worker, threads_per_worker, usable_cores
-from workbench.batch.process import ItemReport, process_item
+from workbench.batch.process import (
+    CHUNK_FRAMES,
+    ItemReport,
+    merge_reports,
+    process_item,
+    video_ranges,
+)
 from workbench.core import Pipeline
 from workbench.io.atomic import remove_orphaned_temps
 from workbench.io.maps import ExportOptions
 
-CHUNK_FRAMES = 300  # frames of a video per task
 INSTALL_HINT = 'the Dask cluster needs the "cluster" extra: pip install "conv-workbench[cluster]"'
 
 
@@ -31,48 +35,10 @@ class ClusterUnavailable(RuntimeError):
     """Dask is not installed, or the scheduler cannot be reached."""
 
 
-def video_ranges(item: InputItem, chunk: int = CHUNK_FRAMES) -> list[tuple[int, int] | None]:
-    """Split a video into frame ranges (one ``None`` for images or unknown lengths).
-
-    Parameters
-    ----------
-    item : InputItem
-        The input.
-    chunk : int, optional
-        Frames per range.
-
-    Returns
-    -------
-    list
-        ``[(0, 300), (300, 600), ...]`` for a video, ``[None]`` otherwise.
-    """
-    if item.kind != "video" or item.error is not None:
-        return [None]
-    from workbench.sources import SourceError, VideoFileSource
-
-    try:
-        with VideoFileSource(item.path) as source:
-            count = source.frame_count
-    except (SourceError, OSError):
-        return [None]  # the task reports why
-    if not count or count <= chunk:
-        return [None]
-    return [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
-
-
 def _task(item: InputItem, pipeline: Pipeline, options: ExportOptions, every: int,
           max_side: int | None, frame_range: tuple[int, int] | None) -> ItemReport:
     return process_item(item, pipeline, options, every=every, max_side=max_side,
                         frame_range=frame_range)
-
-
-def _merge(item: InputItem, parts: list[ItemReport]) -> ItemReport:
-    if len(parts) == 1:
-        return parts[0]
-    failed = [p.message for p in parts if not p.ok]
-    return ItemReport(item, not failed, sum(p.files for p in parts),
-                      sum(p.frames for p in parts), sum(p.seconds for p in parts),
-                      "; ".join(failed), tuple(o for p in parts for o in p.outputs))
 
 
 def run_on_cluster(items: Sequence[InputItem], pipeline: Pipeline, options: ExportOptions, *,
@@ -152,12 +118,10 @@ def run_on_cluster(items: Sequence[InputItem], pipeline: Pipeline, options: Expo
                                   f"the cluster gave up on it: {type(exc).__name__}: {exc}")
             parts.setdefault(index, []).append(part)
             if len(parts[index]) == expected[index]:
-                ordered = sorted(parts[index], key=lambda r: r.outputs[:1])
-                reports[index] = _merge(items[index], ordered)
+                reports[index] = merge_reports(items[index], parts[index])
                 if on_done is not None:
                     on_done(reports[index])
         # Every task is done: a temporary file left now was a killed worker's.
         remove_orphaned_temps(options.folder, started)
-        return [reports[i] if i in reports else replace(
-            ItemReport(items[i], False, 0, 0, 0.0, "not run"), item=items[i])
-            for i in range(len(items))]
+        return [reports.get(i) or ItemReport(items[i], False, 0, 0, 0.0, "not run")
+                for i in range(len(items))]

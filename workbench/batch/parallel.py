@@ -16,7 +16,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from workbench.batch.inputs import InputItem
-from workbench.batch.process import ItemReport, process_item
+from workbench.batch.process import (
+    CHUNK_FRAMES,
+    ItemReport,
+    merge_reports,
+    process_item,
+    video_ranges,
+)
 from workbench.core import Pipeline
 from workbench.io.atomic import remove_orphaned_temps
 from workbench.io.maps import ExportOptions
@@ -59,15 +65,23 @@ def _init_worker(threads: int) -> None:
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
 
+Task = tuple[int, "tuple[int, int] | None"]  # input index, video frame range
+
+
 def _process(item: InputItem, pipeline: Pipeline, options: ExportOptions, every: int,
-             max_side: int | None) -> ItemReport:
-    return process_item(item, pipeline, options, every=every, max_side=max_side)
+             max_side: int | None, frame_range: tuple[int, int] | None) -> ItemReport:
+    return process_item(item, pipeline, options, every=every, max_side=max_side,
+                        frame_range=frame_range)
 
 
 def run_in_workers(items: Sequence[InputItem], pipeline: Pipeline, options: ExportOptions,
                    workers: int, *, every: int = 1, max_side: int | None = None,
-                   on_done: Callable[[ItemReport], None] | None = None) -> list[ItemReport]:
+                   on_done: Callable[[ItemReport], None] | None = None,
+                   chunk_frames: int = CHUNK_FRAMES) -> list[ItemReport]:
     """Process ``items`` in ``workers`` processes; a failed input never stops the others.
+
+    Long videos are split into frame ranges of ``chunk_frames``, so one video keeps every
+    worker busy too.
 
     Parameters
     ----------
@@ -82,7 +96,9 @@ def run_in_workers(items: Sequence[InputItem], pipeline: Pipeline, options: Expo
     every, max_side
         As for :func:`workbench.batch.process.process_item`.
     on_done : callable, optional
-        Called with each report as it arrives (in completion order).
+        Called with each input's report once all of its tasks are done.
+    chunk_frames : int, optional
+        Frames of a video per task.
 
     Returns
     -------
@@ -96,55 +112,61 @@ def run_in_workers(items: Sequence[InputItem], pipeline: Pipeline, options: Expo
     KeyboardInterrupt
         On Ctrl+C, after cancelling the inputs not started yet.
     """
+    tasks: list[Task] = [(index, frame_range) for index, item in enumerate(items)
+                         for frame_range in video_ranges(item, chunk_frames)]
+    expected = {index: sum(1 for i, _ in tasks if i == index) for index in range(len(items))}
+    parts: dict[int, list[ItemReport]] = {}
     reports: dict[int, ItemReport] = {}
 
-    def finish(index: int, report: ItemReport) -> None:
-        reports[index] = report
-        if on_done is not None:
-            on_done(report)
+    def finish(index: int, part: ItemReport) -> None:
+        parts.setdefault(index, []).append(part)
+        if len(parts[index]) == expected[index]:
+            reports[index] = merge_reports(items[index], parts[index])
+            if on_done is not None:
+                on_done(reports[index])
 
-    # All inputs share one pool; if a worker dies (killed, out of memory) every input it
+    # All tasks share one pool; if a worker dies (killed, out of memory) every task it
     # had not finished is retried alone in a fresh single-worker pool, so one input that
     # kills its worker fails by itself and the others still complete.
     started = time.time()
-    unfinished = _run_pool(items, range(len(items)), pipeline, options, workers, every,
-                           max_side, finish)
+    unfinished = _run_pool(items, tasks, pipeline, options, workers, every, max_side, finish)
     if unfinished:
         remove_orphaned_temps(options.folder, started)  # the dead worker's half file
-    for index in unfinished:
-        if _run_pool(items, [index], pipeline, options, 1, every, max_side, finish):
-            finish(index, ItemReport(items[index], False, 0, 0, 0.0,
-                                     "its worker process died (killed or out of memory), "
-                                     "also when retried alone"))
+    for task in unfinished:
+        if _run_pool(items, [task], pipeline, options, 1, every, max_side, finish):
+            finish(task[0], ItemReport(items[task[0]], False, 0, 0, 0.0,
+                                       "its worker process died (killed or out of memory), "
+                                       "also when retried alone"))
     return [reports[i] for i in range(len(items))]
 
 
-def _run_pool(items: Sequence[InputItem], indices: Sequence[int], pipeline: Pipeline,
+def _run_pool(items: Sequence[InputItem], tasks: Sequence[Task], pipeline: Pipeline,
               options: ExportOptions, workers: int, every: int, max_side: int | None,
-              finish: Callable[[int, ItemReport], None]) -> list[int]:
-    """Run ``items[indices]`` in one pool; return the indices lost to a dead worker."""
+              finish: Callable[[int, ItemReport], None]) -> list[Task]:
+    """Run ``tasks`` in one pool; return the tasks lost to a dead worker."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_init_worker,
                                initargs=(threads_per_worker(workers),))
-    pending: dict[Future[ItemReport], int] = {}
-    lost: list[int] = []
+    pending: dict[Future[ItemReport], Task] = {}
+    lost: list[Task] = []
     try:
-        for index in indices:
-            pending[pool.submit(_process, items[index], pipeline, options, every,
-                                max_side)] = index
+        for task in tasks:
+            index, frame_range = task
+            pending[pool.submit(_process, items[index], pipeline, options, every, max_side,
+                                frame_range)] = task
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                index = pending.pop(future)
+                task = pending.pop(future)
                 try:
                     report = future.result()
                 except BrokenProcessPool:
-                    lost.append(index)
+                    lost.append(task)
                     continue
-                finish(index, report)
+                finish(task[0], report)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return sorted(lost)
+    return lost

@@ -12,7 +12,9 @@ from workbench.batch.inputs import InputItem, video_frames
 from workbench.core import Pipeline, PipelineError, image_to_chw, run_pipeline
 from workbench.io.images import limit_size, load_image
 from workbench.io.maps import ExportOptions, export_maps
-from workbench.sources import SourceError
+from workbench.sources import SourceError, VideoFileSource
+
+CHUNK_FRAMES = 300  # frames of a video per parallel task
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,54 @@ def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
                           tuple(str(p) for p in written))
     return ItemReport(item, True, len(written), frames, time.perf_counter() - start, "",
                       tuple(str(p) for p in written))
+
+
+def video_ranges(item: InputItem, chunk: int = CHUNK_FRAMES) -> list[tuple[int, int] | None]:
+    """Split a video into frame ranges (one ``None`` for images or unknown lengths).
+
+    Parameters
+    ----------
+    item : InputItem
+        The input.
+    chunk : int, optional
+        Frames per range.
+
+    Returns
+    -------
+    list
+        ``[(0, 300), (300, 600), ...]`` for a video, ``[None]`` otherwise.
+    """
+    if item.kind != "video" or item.error is not None:
+        return [None]
+    try:
+        with VideoFileSource(item.path) as source:
+            count = source.frame_count
+    except (SourceError, OSError):
+        return [None]  # the task reports why
+    if not count or count <= chunk:
+        return [None]
+    return [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
+
+
+def merge_reports(item: InputItem, parts: list[ItemReport]) -> ItemReport:
+    """Join the reports of one input's tasks (a video's frame ranges) into one.
+
+    Parameters
+    ----------
+    item : InputItem
+        The input.
+    parts : list of ItemReport
+        Its tasks' reports, in any order.
+
+    Returns
+    -------
+    ItemReport
+        ok if every part is; files, frames and outputs summed, in frame order.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    ordered = sorted(parts, key=lambda r: r.outputs[:1])
+    failed = [p.message for p in ordered if not p.ok]
+    return ItemReport(item, not failed, sum(p.files for p in ordered),
+                      sum(p.frames for p in ordered), sum(p.seconds for p in ordered),
+                      "; ".join(failed), tuple(o for p in ordered for o in p.outputs))
