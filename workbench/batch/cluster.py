@@ -35,10 +35,13 @@ class ClusterUnavailable(RuntimeError):
     """Dask is not installed, or the scheduler cannot be reached."""
 
 
-def _task(item: InputItem, pipeline: Pipeline, options: ExportOptions, every: int,
-          max_side: int | None, frame_range: tuple[int, int] | None) -> ItemReport:
-    return process_item(item, pipeline, options, every=every, max_side=max_side,
-                        frame_range=frame_range)
+IMAGES_PER_TASK = 8  # a task per image costs a scheduler round trip as long as the image
+
+
+def _task(work: list[tuple[InputItem, tuple[int, int] | None]], pipeline: Pipeline,
+          options: ExportOptions, every: int, max_side: int | None) -> list[ItemReport]:
+    return [process_item(item, pipeline, options, every=every, max_side=max_side,
+                         frame_range=frame_range) for item, frame_range in work]
 
 
 def run_on_cluster(items: Sequence[InputItem], pipeline: Pipeline, options: ExportOptions, *,
@@ -100,27 +103,40 @@ def run_on_cluster(items: Sequence[InputItem], pipeline: Pipeline, options: Expo
         client.run(_init_worker, threads_per_worker(total))
         parts: dict[int, list[ItemReport]] = {}
         expected: dict[int, int] = {}
-        futures: dict[Any, int] = {}
+        batches: list[list[tuple[int, tuple[int, int] | None]]] = []
+        images: list[tuple[int, tuple[int, int] | None]] = []
         for index, item in enumerate(items):
             ranges = video_ranges(item, chunk_frames)
             expected[index] = len(ranges)
-            for frame_range in ranges:
-                future = client.submit(_task, item, pipeline, options, every, max_side,
-                                       frame_range, pure=False)
-                futures[future] = index
+            if item.kind == "video":
+                batches += [[(index, frame_range)] for frame_range in ranges]
+            else:
+                images.append((index, None))
+                if len(images) == IMAGES_PER_TASK:
+                    batches.append(images)
+                    images = []
+        if images:
+            batches.append(images)
+        futures: dict[Any, list[tuple[int, tuple[int, int] | None]]] = {}
+        for batch in batches:
+            work = [(items[index], frame_range) for index, frame_range in batch]
+            futures[client.submit(_task, work, pipeline, options, every, max_side,
+                                  pure=False)] = batch
         reports: dict[int, ItemReport] = {}
         for future in as_completed(list(futures)):
-            index = futures[future]
+            batch = futures[future]
             try:
-                part = future.result()
+                done = future.result()
             except Exception as exc:  # noqa: BLE001 (KilledWorker, lost connection ...)
-                part = ItemReport(items[index], False, 0, 0, 0.0,
-                                  f"the cluster gave up on it: {type(exc).__name__}: {exc}")
-            parts.setdefault(index, []).append(part)
-            if len(parts[index]) == expected[index]:
-                reports[index] = merge_reports(items[index], parts[index])
-                if on_done is not None:
-                    on_done(reports[index])
+                done = [ItemReport(items[index], False, 0, 0, 0.0,
+                                   f"the cluster gave up on it: {type(exc).__name__}: {exc}")
+                        for index, _ in batch]
+            for (index, _), part in zip(batch, done, strict=True):
+                parts.setdefault(index, []).append(part)
+                if len(parts[index]) == expected[index]:
+                    reports[index] = merge_reports(items[index], parts[index])
+                    if on_done is not None:
+                        on_done(reports[index])
         # Every task is done: a temporary file left now was a killed worker's.
         remove_orphaned_temps(options.folder, started)
         return [reports.get(i) or ItemReport(items[i], False, 0, 0, 0.0, "not run")

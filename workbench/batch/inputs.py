@@ -141,7 +141,7 @@ def discover_inputs(paths: Sequence[str | os.PathLike[str]], *, recursive: bool 
     return items
 
 
-def video_frames(path: Path, every: int = 1, *, stop: int | None = None
+def video_frames(path: Path, every: int = 1, *, start: int = 0, stop: int | None = None
                  ) -> Iterator[tuple[int, npt.NDArray[np.uint8]]]:
     """Yield ``(frame index, RGB uint8 image)`` for every ``every``-th frame of a video.
 
@@ -154,6 +154,8 @@ def video_frames(path: Path, every: int = 1, *, stop: int | None = None
         The video file.
     every : int, optional
         Keep one frame in ``every``, >= 1.
+    start : int, optional
+        First frame index to yield (the ones before are passed over, decoded in order).
     stop : int, optional
         Stop before this frame index.
 
@@ -172,6 +174,8 @@ def video_frames(path: Path, every: int = 1, *, stop: int | None = None
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise ValueError(f"every must be a positive integer, got {every!r}")
     with VideoFileSource(path) as source:
+        if start > 0:
+            source.skip(start)
         while (frame := source.read()) is not None:
             if stop is not None and frame.index >= stop:
                 return

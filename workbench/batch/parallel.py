@@ -60,7 +60,13 @@ def threads_per_worker(workers: int, cores: int | None = None) -> int:
 
 
 def _init_worker(threads: int) -> None:
+    import signal
+
     import numba
+
+    # Ctrl+C is the parent's to handle: it cancels what has not started and lets the
+    # running inputs finish their files, instead of every worker dying with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 

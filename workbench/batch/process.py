@@ -78,10 +78,9 @@ def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
             frames = 1
         else:
             first, stop = frame_range if frame_range is not None else (0, None)
-            for frame, rgb in video_frames(item.path, every, stop=stop):
-                if frame < first:
-                    frame = None
-                    continue
+            # Frames before the range are passed over without converting them.
+            start = -(-first // every) * every  # the first kept frame in the range
+            for frame, rgb in video_frames(item.path, every, start=start, stop=stop):
                 written += _process_image(limit_size(rgb, max_side),
                                           f"{item.source}_f{frame:06d}", pipeline, options)
                 frames += 1

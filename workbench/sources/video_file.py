@@ -222,6 +222,35 @@ class VideoFileSource(SeekableSource):
                 image=image, index=index, timestamp=time.monotonic(), source_time=source_time
             )
 
+    def skip(self, count: int) -> int:
+        """Pass over the next ``count`` frames in decode order without converting them.
+
+        Unlike :meth:`seek` this is exact in every container (frames are decoded in
+        order), and cheaper than :meth:`read` (no colour conversion or copy).
+
+        Parameters
+        ----------
+        count : int
+            Frames to pass over.
+
+        Returns
+        -------
+        int
+            Frames actually passed over (fewer at the end of the file).
+
+        Raises
+        ------
+        SourceError
+            If the file is not open.
+        """
+        with self._lock:
+            cap = self._require_open()
+            done = 0
+            while done < count and cap.grab():
+                done += 1
+            self._position += done
+            return done
+
     def seek(self, index: int) -> None:
         """Make the next ``read()`` return frame ``index``.
 
