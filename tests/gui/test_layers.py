@@ -133,6 +133,12 @@ def test_layer_buttons_follow_the_selection_and_presets_open(open_window, qtbot)
     actions["add"].trigger()
     assert actions["delete"].isEnabled() and actions["up"].isEnabled()
     assert not actions["down"].isEnabled()
+    from PySide6.QtWidgets import QToolButton
+
+    buttons = {b.defaultAction(): b.text() for b in window.layers.findChildren(QToolButton)
+               if b.defaultAction() is not None}
+    assert buttons[actions["delete"]] == "Delete"  # short on the strip, "De&lete layer" in menus
+    assert actions["delete"].text() == "De&lete layer"
     actions["previous"].trigger()
     assert window.session.layer_index == 0
     window.layers.presets.menu().actions()[0].trigger()

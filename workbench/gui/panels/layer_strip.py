@@ -74,10 +74,11 @@ class LayerStrip(QWidget):
             self.actions_by_name[name] = action
             if name in ("previous", "next"):
                 continue
+            # Menus show the text ("&Add layer"), the strip's buttons the short icon text.
+            action.setIconText({"add": "Add", "duplicate": "Duplicate", "delete": "Delete"}
+                               .get(name, text))
             button = QToolButton()
             button.setDefaultAction(action)
-            button.setText({"add": "Add", "duplicate": "Duplicate", "delete": "Delete"}
-                           .get(name, text))
             button.setAutoRaise(True)
             bar.addWidget(button)
         self.presets = QToolButton()
