@@ -43,6 +43,8 @@ def inputs(tmp_path: Path) -> Path:
 
 
 def _run(args: list[str], capsys) -> tuple[int, list[str]]:
+    if "--workers" not in args:  # in input order, in this process (workers: test_batch_parallel)
+        args = [*args, "--workers", "1"]
     code = main(args)
     err = capsys.readouterr().err
     return code, err.splitlines()

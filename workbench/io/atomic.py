@@ -182,8 +182,11 @@ def _remove_quietly(path: Path) -> None:
         pass
 
 
-def _commit(tmp: Path, target: Path, overwrite: bool) -> None:
-    """Move ``tmp`` to ``target``; without ``overwrite`` never replace an existing file."""
+def _commit(tmp: Path, target: Path, overwrite: bool, sync_dir: bool = True) -> None:
+    """Move ``tmp`` to ``target``; without ``overwrite`` never replace an existing file.
+
+    ``sync_dir=False`` leaves the folder's fsync to the caller (once for many files).
+    """
     try:
         if overwrite:
             os.replace(tmp, target)
@@ -204,7 +207,8 @@ def _commit(tmp: Path, target: Path, overwrite: bool) -> None:
         raise
     except OSError as exc:
         raise export_error(target, exc) from exc
-    _fsync_dir(target.parent)
+    if sync_dir:
+        _fsync_dir(target.parent)
 
 
 @contextmanager
@@ -409,17 +413,23 @@ class StagedWrites:
         """
         staged, self._staged = self._staged, []
         self._names.clear()
-        for i, (tmp, target) in enumerate(staged):
-            try:
-                _commit(tmp, target, self.overwrite)
-            except OSError as exc:
-                for rest, _ in staged[i:]:
-                    _remove_quietly(rest)
-                if i == 0 or isinstance(exc, FileExistsError):
-                    raise
-                raise ExportError(f"{exc} ({i} of {len(staged)} files were written before "
-                                  "it)", target, exc.errno) from exc
-            self.committed.append(target)
+        folders: dict[Path, None] = {}  # each folder's entries are synced once, at the end
+        try:
+            for i, (tmp, target) in enumerate(staged):
+                try:
+                    _commit(tmp, target, self.overwrite, sync_dir=False)
+                except OSError as exc:
+                    for rest, _ in staged[i:]:
+                        _remove_quietly(rest)
+                    if i == 0 or isinstance(exc, FileExistsError):
+                        raise
+                    raise ExportError(f"{exc} ({i} of {len(staged)} files were written "
+                                      "before it)", target, exc.errno) from exc
+                folders[target.parent] = None
+                self.committed.append(target)
+        finally:
+            for folder in folders:
+                _fsync_dir(folder)
         return list(self.committed)
 
     def discard(self) -> None:
