@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from workbench.batch.inputs import InputItem
-from workbench.batch.parallel import _init_worker, threads_per_worker, usable_cores
+from workbench.batch.parallel import init_worker, threads_per_worker, usable_cores
 from workbench.batch.process import (
     CHUNK_FRAMES,
     ItemReport,
@@ -100,7 +100,7 @@ def run_on_cluster(items: Sequence[InputItem], pipeline: Pipeline, options: Expo
         except (OSError, TimeoutError) as exc:
             raise ClusterUnavailable(f"could not reach the Dask scheduler: {exc}") from exc
         total = len(client.scheduler_info().get("workers", {})) or 1
-        client.run(_init_worker, threads_per_worker(total))
+        client.run(init_worker, threads_per_worker(total))
         parts: dict[int, list[ItemReport]] = {}
         expected: dict[int, int] = {}
         batches: list[list[tuple[int, tuple[int, int] | None]]] = []

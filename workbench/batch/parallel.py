@@ -59,7 +59,14 @@ def threads_per_worker(workers: int, cores: int | None = None) -> int:
     return max(1, (cores or usable_cores()) // max(workers, 1))
 
 
-def _init_worker(threads: int) -> None:
+def init_worker(threads: int) -> None:
+    """Prepare a worker process: ``threads`` numba threads, Ctrl+C left to the parent.
+
+    Parameters
+    ----------
+    threads : int
+        Numba threads for this worker (capped at what numba was started with).
+    """
     import signal
 
     import numba
@@ -152,7 +159,7 @@ def _run_pool(items: Sequence[InputItem], tasks: Sequence[Task], pipeline: Pipel
     """Run ``tasks`` in one pool; return the tasks lost to a dead worker."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_init_worker,
+                               initializer=init_worker,
                                initargs=(threads_per_worker(workers),))
     pending: dict[Future[ItemReport], Task] = {}
     lost: list[Task] = []
