@@ -210,3 +210,26 @@ def test_stepping_down_past_a_disabled_filter_selects_the_map_it_read(open_windo
     assert window.session.selection.filter == 1
     assert window.editor.filter().name == "Bright to dark (x)"
     assert window.views.inspector.explanation.name == "Bright to dark (x)"
+
+
+def test_copy_as_code_and_export_take_every_layer_from_the_window(open_window, qtbot,
+                                                                  tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.gui.actions.window_files import export_snapshot
+    from workbench.io.maps import ExportOptions, export_maps
+    from workbench.session.stack_edits import edges_then_corners
+
+    window = open_window(edges_then_corners(), image="sample:camera")
+    current(qtbot, window)
+    window.files.bank_io.copy_actions["pytorch"].trigger()
+    code = QApplication.clipboard().text()
+    assert "conv1 = nn.Conv2d(1, 4, " in code and "conv2 = nn.Conv2d(4, 4, " in code
+    window.session.select(layer=1)
+    snap = export_snapshot(window.session)
+    written = export_maps(snap.result, snap.pipeline, "cam",
+                          ExportOptions(tmp_path, ("npz",), ("pooled",)))
+    from workbench.io.maps import load_maps_npz
+
+    archive = load_maps_npz(written[0])
+    assert {key.split("_")[0] for key in archive.maps} >= {"L1", "L2"}

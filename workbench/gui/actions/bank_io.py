@@ -23,6 +23,7 @@ from workbench.core import Filter, Pipeline
 from workbench.core import kernel_ops as ops
 from workbench.gui.actions import file_prompts
 from workbench.gui.actions.file_prompts import describe_failure
+from workbench.gui.qt_actions import make_action
 from workbench.io.bank import load_bank, save_bank
 from workbench.io.bank_arrays import LoadedBank, bias_path_for, load_bank_npy, save_bank_npy
 from workbench.io.errors import AmbiguousLayoutError, LoadError
@@ -142,11 +143,7 @@ class BankIoActions(QObject):
             for fw, title in FRAMEWORK_TITLES.items()}
 
     def _action(self, text: str, slot: Callable[..., object], tip: str) -> QAction:
-        action = QAction(text, self)
-        action.setStatusTip(tip)
-        action.setToolTip(tip)
-        action.triggered.connect(slot)
-        return action
+        return make_action(self, text, slot, tip=tip)
 
     @property
     def kernel_actions(self) -> tuple[QAction, QAction]:

@@ -7,7 +7,6 @@ orders everything into menus.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +20,7 @@ from workbench.gui.kernel_editor import KernelEditor
 from workbench.gui.live.panel import LivePanel
 from workbench.gui.panels.filter_bank import FilterBankPanel
 from workbench.gui.panels.layer_strip import LayerStrip
+from workbench.gui.qt_actions import make_action
 from workbench.gui.settings import WorkbenchSettings
 from workbench.gui.views.map_views import MapViewsPanel
 from workbench.render import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOptions
@@ -44,45 +44,6 @@ class MenuHost(Protocol):
 
     def open_image(self, path: str | Path) -> bool: ...  # noqa: D102
     def open_image_dialog(self) -> None: ...  # noqa: D102
-
-
-def make_action(parent: QMainWindow, text: str, slot: Callable[[], object],
-                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-                tip: str = "", extra: tuple[str, ...] = ()) -> QAction:
-    """Create an action with its shortcuts and tips.
-
-    Parameters
-    ----------
-    parent : QMainWindow
-        Owner (window-wide shortcuts).
-    text : str
-        Menu text with its ``&`` mnemonic.
-    slot : callable
-        Called when triggered.
-    shortcut : QKeySequence, StandardKey or str, optional
-        Main key.
-    tip : str, optional
-        Status and tool tip.
-    extra : tuple of str, optional
-        More keys for the same command.
-
-    Returns
-    -------
-    QAction
-        The action.
-    """
-    action = QAction(text, parent)
-    if shortcut is not None:
-        keys = [QKeySequence(shortcut), *(QKeySequence(k) for k in extra)]
-        # A standard key can equal an extra one (Quit is Ctrl+Q on Linux, empty on
-        # Windows); the same sequence twice would make the shortcut ambiguous.
-        unique = {k.toString(): k for k in keys if not k.isEmpty()}
-        action.setShortcuts(list(unique.values()))
-    if tip:
-        action.setStatusTip(tip)
-        action.setToolTip(tip)
-    action.triggered.connect(lambda _=False: slot())
-    return action
 
 
 class WindowMenus:

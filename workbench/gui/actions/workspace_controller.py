@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from workbench.core import Pipeline
 from workbench.gui.actions import file_prompts
+from workbench.gui.qt_actions import make_action
 from workbench.io.bank import load_bank
 from workbench.io.errors import LoadError
 from workbench.io.workspace import SourceSpec, Workspace, load_workspace, save_workspace
@@ -98,12 +99,7 @@ class WorkspaceController(QObject):
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: QKeySequence | str,
                 tip: str) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip)
-        action.setToolTip(tip)
-        action.triggered.connect(lambda _=False: slot())
-        return action
+        return make_action(self, text, slot, shortcut, tip)
 
     # ------------------------------------------------------------ state
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.actions import file_prompts
 from workbench.gui.live.controller import LiveController, LiveState, LiveStats
 from workbench.gui.live.recording import RECORD_KINDS, RecordTarget
+from workbench.gui.qt_actions import make_action
 from workbench.gui.settings import LiveChoices
 from workbench.sources import (
     COMMON_RESOLUTIONS,
@@ -214,13 +215,7 @@ class LivePanel(QWidget):
 
     def _action(self, text: str, slot: object, tip: str, shortcut: str | None = None
                 ) -> QAction:
-        action = QAction(text, self)
-        action.setStatusTip(tip)
-        action.setToolTip(tip)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        return action
+        return make_action(self, text, slot, shortcut or None, tip)  # type: ignore[arg-type]
 
     def _build_actions(self) -> None:
         self.open_video_action = self._action(

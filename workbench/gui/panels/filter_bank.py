@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QDropEvent, QIcon, QImage, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QAction, QDropEvent, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import PRESETS, Filter, Pipeline, preset_filter
+from workbench.gui.qt_actions import make_action
 from workbench.session import Selection, Session
 from workbench.session.edits import (
     insert_filter,
@@ -210,14 +211,7 @@ class FilterBankPanel(QWidget):
 
     def _action(self, text: str, tip: str, slot: Callable[[], object], shortcut: str,
                 context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(context)
-        if tip:
-            action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})")
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
+        return make_action(self, text, slot, shortcut, tip, context=context, tip_shows_key=True)
 
     @property
     def _layer(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Pipeline
+from workbench.gui.qt_actions import make_action
 from workbench.session import InputState, Selection, Session
 from workbench.session.stack_edits import STACK_PRESETS, layer_summary, stack_steps
 
@@ -64,12 +65,8 @@ class LayerStrip(QWidget):
             ("next", "&Next layer", "Edit the layer after", "Ctrl+PgDown",
              lambda: self._step(1)),
         ):
-            action = QAction(text, self)
-            action.setToolTip(f"{tip} ({shortcut})")
-            action.setStatusTip(tip)
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(lambda _=False, slot=slot: slot())
+            action = make_action(self, text, slot, shortcut, tip,
+                                 context=Qt.ShortcutContext.WindowShortcut, tip_shows_key=True)
             self.addAction(action)
             self.actions_by_name[name] = action
             if name in ("previous", "next"):
