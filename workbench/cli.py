@@ -30,9 +30,16 @@ def _apply(argv: Sequence[str]) -> int:
     return apply_main(argv)
 
 
+def _train(argv: Sequence[str]) -> int:
+    from workbench.learning.command import main as train_main
+
+    return train_main(argv)
+
+
 SUBCOMMANDS: dict[str, tuple[SubcommandMain, str]] = {
     "bench": (_bench, "time the core against OpenCV, SciPy and PyTorch"),
     "apply": (_apply, "run a filter bank over images, folders and videos and export the maps"),
+    "train": (_train, "learn filters by gradient descent: the kernel detective or a small CNN"),
 }
 
 

@@ -12,6 +12,8 @@ Workloads (all float32, zero 'same' padding so every library computes the same o
 - G: C with stride 2 and dilation 2 (OpenCV and SciPy: full convolution, then slicing)
 - S: a 3-layer stack on RGB 640x480 (8 filters 3x3, ReLU, 2x2 max; 16 filters 3x3x8, ReLU,
   2x2 max; 16 filters 3x3x16): the whole ``run_pipeline`` against the same torch calls
+- T: training (see :mod:`workbench.bench.training`): one epoch of the digits CNN and 100
+  kernel-detective steps on 512x512, ours against the same in torch.autograd
 - J: cold JIT compile of every kernel, and import + first call with a warm cache
 
 OpenCV and SciPy filter one 2-D plane at a time, so they run one call per filter and
@@ -127,7 +129,7 @@ def conv_workloads(quick: bool) -> dict[str, ConvWorkload]:
     }
 
 
-SECTIONS = ("A", "B", "C", "D", "E", "G", "S", "J")
+SECTIONS = ("A", "B", "C", "D", "E", "G", "S", "T", "J")
 
 
 def time_call(fn: Callable[[], object], repeat: int,
@@ -592,6 +594,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     if rows:
         print(format_table(rows))
+    if "T" in sections:
+        from workbench.bench.training import format_training, training_rows
+
+        print()
+        print(format_training(training_rows(libs.torch, options.quick, options.repeat)))
     if "J" in sections:
         print()
         print(format_startup(startup_times()))

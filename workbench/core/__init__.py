@@ -5,6 +5,18 @@ any real dtype are converted once to float32 C-contiguous; outputs are float32.
 """
 
 from workbench.core.activations import ACTIVATIONS, activate, leaky_relu, relu, sigmoid, tanh
+from workbench.core.backward import (
+    activation_backward,
+    avg_pool1d_backward,
+    avg_pool2d_backward,
+    conv1d_backward,
+    conv2d_backward,
+    global_avg_pool2d_backward,
+    global_max_pool2d_backward,
+    max_pool1d_backward,
+    max_pool2d_backward,
+    min_pool2d_backward,
+)
 from workbench.core.buffers import BufferPool, Lease
 from workbench.core.conv import PADDING_MODES, conv1d, conv2d
 from workbench.core.explain import Explanation, Term, explain, explain_result, layer_inputs
@@ -16,6 +28,8 @@ from workbench.core.keras_interop import (
     weights_from_keras,
     weights_to_keras,
 )
+from workbench.core.losses import mse_loss, softmax, softmax_cross_entropy
+from workbench.core.optim import SGD, Adam
 from workbench.core.pipeline import (
     POOL_KINDS,
     SCHEMA_VERSION,
@@ -55,9 +69,15 @@ from workbench.core.receptive import (
     receptive_field,
 )
 from workbench.core.shapes import conv_output_size, pool_output_size
+from workbench.core.train import DenseHead, Trainer, TrainStep, train
 from workbench.core.warmup import warmup
 
 __all__ = [
+    "SGD", "Adam", "DenseHead", "TrainStep", "Trainer", "activation_backward",
+    "avg_pool1d_backward", "avg_pool2d_backward", "conv1d_backward", "conv2d_backward",
+    "global_avg_pool2d_backward", "global_max_pool2d_backward", "max_pool1d_backward",
+    "max_pool2d_backward", "min_pool2d_backward", "mse_loss", "softmax",
+    "softmax_cross_entropy", "train",
     "ACTIVATIONS", "PADDING_MODES", "POOL_KINDS", "PRESETS", "SCHEMA_VERSION", "BufferPool",
     "Explanation", "Filter", "Layer", "LayerGeometry", "LayerResult", "Lease", "Pipeline",
     "PipelineError", "PipelineResult", "Pool", "Preset", "ReceptiveField", "StageTimes", "Term",

@@ -34,6 +34,7 @@ from workbench.gui.actions.window_files import WindowFiles
 from workbench.gui.actions.workspace_state import raw_spec, restore_raw
 from workbench.gui.compute_worker import ComputeController
 from workbench.gui.kernel_editor import KernelEditor
+from workbench.gui.learning import LearningWindows
 from workbench.gui.live.controller import LiveController
 from workbench.gui.live.panel import VIDEO_SUFFIXES, LivePanel
 from workbench.gui.live.window import LiveWindow
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.files = WindowFiles(self, self.session, self.live, self.editor, settings)
         self.raw_data = RawDataActions(self, self.session)
         self.help = HelpBoxes(self)
+        self.learning = LearningWindows(self.session, self)
         self.menus = build_menus(self)
         self._restore_layout()
         self.live_window = LiveWindow(self.session, self.live, self.live_panel, self.views,
@@ -369,6 +371,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.session_compute.closed = True
         self.help.close()
+        self.learning.shutdown()
         self.live.shutdown()  # finishes a recording; before compute, whose results it takes
         self.compute.stop()
 

@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 from psygnal import Signal
 
-from workbench.core import Pipeline, PipelineResult
+from workbench.core import Filter, Pipeline, PipelineResult
 from workbench.io.data_input import RawData
 from workbench.io.images import ImageLoadError, LoadedImage
 from workbench.render import ViewOptions
 from workbench.session.edits import (
     image_input_mode,
+    insert_filter,
     set_input_mode,
     set_raw_channels,
     with_layer,
@@ -357,6 +358,51 @@ class Session:
             return False
         return self._change_stack((pipeline, f"Opened the teaching stack {title}"),
                                   len(pipeline.layers) - 1)
+
+    def add_learned_filter(self, learned: Filter) -> bool:
+        """Append a learned kernel to the selected layer's bank and select it (undoable).
+
+        Parameters
+        ----------
+        learned : Filter
+            The kernel (its slice is repeated over the channels the layer reads).
+
+        Returns
+        -------
+        bool
+            Whether the bank changed.
+        """
+        if not self.pipeline.layers:
+            return False
+        layer = self.layer_index
+        pipeline, index = insert_filter(self.pipeline, layer, learned)
+        if not self.set_pipeline(pipeline):
+            return False
+        self.select(layer=layer, filter=index, channel=0)
+        self.message.emit(f"Added the learned filter “{learned.name}” to layer {layer + 1}",
+                          "status")
+        return True
+
+    def use_learned_network(self, pipeline: Pipeline, title: str) -> bool:
+        """Make trained conv layers the pipeline (undoable), on the current image in grey.
+
+        Parameters
+        ----------
+        pipeline : Pipeline
+            The learned layers (grey input).
+        title : str
+            What was trained, for the message.
+
+        Returns
+        -------
+        bool
+            Whether the pipeline changed.
+        """
+        if self.input.kind == "raw":
+            self.message.emit("Learned filters run on images: open an image first.", "warning")
+            return False
+        return self._change_stack((pipeline, f"Using the filters learned on {title}: every "
+                                   "view and export works on them"), 0)
 
     def reset(self, pipeline: Pipeline, input_state: InputState | None = None) -> None:
         """Start afresh from ``pipeline`` (and an input): the undo history is forgotten.

@@ -17,6 +17,7 @@ from workbench.gui.actions.help_boxes import HelpBoxes
 from workbench.gui.actions.raw_data import RawDataActions
 from workbench.gui.actions.window_files import WindowFiles
 from workbench.gui.kernel_editor import KernelEditor
+from workbench.gui.learning import LearningWindows
 from workbench.gui.live.panel import LivePanel
 from workbench.gui.panels.filter_bank import FilterBankPanel
 from workbench.gui.panels.layer_strip import LayerStrip
@@ -41,6 +42,7 @@ class MenuHost(Protocol):
     files: WindowFiles
     raw_data: RawDataActions
     help: HelpBoxes
+    learning: LearningWindows
 
     def open_image(self, path: str | Path) -> bool: ...  # noqa: D102
     def open_image_dialog(self) -> None: ...  # noqa: D102
@@ -149,6 +151,15 @@ class WindowMenus:
         sources_menu.addSeparator()
         for name in ("play", "step", "freeze", "stop"):
             sources_menu.addAction(panel.actions_by_name[name])
+
+        learn_menu = menus.addMenu("Lea&rn")
+        learn_menu.setToolTipsVisible(True)
+        learn_menu.addAction(make_action(
+            window, "&Learn a kernel…", host.learning.show_detective, "Ctrl+Shift+L",
+            "Hide a kernel and watch gradient descent find it from its feature map"))
+        learn_menu.addAction(make_action(
+            window, "&Train a small CNN…", host.learning.show_cnn, "Ctrl+Shift+T",
+            "Train conv -> ReLU -> pool -> dense on digits or bars and use its filters"))
 
         view_menu = menus.addMenu("&View")
         views = host.views
