@@ -283,3 +283,24 @@ def test_backward_argument_errors_are_clear():
         activation_backward("gelu", x, x)
     with pytest.raises(ValueError, match="dimensions"):
         conv1d_backward(np.zeros((4,)), np.zeros((1, 6)), np.zeros((1, 1, 3)))
+
+
+@given(conv_cases(2))
+def test_unrolled_conv_equals_the_direct_kernels(case):
+    from workbench.core.im2col import unrolled_conv2d, unrolled_conv2d_backward
+
+    if not _valid(case) or case.kwargs["groups"] != 1:
+        return
+    x, w, b = case.arrays(np.float32)
+    x4 = x if x.ndim == 4 else x[None]
+    out, ctx = unrolled_conv2d(x4, w, b, **case.kwargs)
+    direct = conv2d(x4, w, b, **case.kwargs)
+    scale = float(np.abs(x).max() * np.abs(w).sum() + 1.0)
+    np.testing.assert_allclose(out, direct, rtol=1e-5, atol=1e-5 * scale)
+    g = np.random.default_rng(case.seed % 997).standard_normal(out.shape).astype(np.float32)
+    gx, gw, gb = unrolled_conv2d_backward(g, ctx)
+    rx, rw, rb = conv2d_backward(g, x4, w, **case.kwargs)
+    big = scale * float(np.abs(g).sum() + 1.0) * 1e-2
+    _close(gx, rx, big)
+    _close(gw, rw, big)
+    _close(gb, rb, big)

@@ -107,7 +107,7 @@ def test_small_cnn_learns_bars_and_edges():
 def test_digits_cnn_reaches_95_percent():
     pytest.importorskip("sklearn")
     data = digits(16)
-    spec = CnnSpec(epochs=4)
+    spec = CnnSpec()
     pipeline, head = initial_network(spec, 16, data.classes)
     trainer = Trainer(pipeline, data.train_x, data.train_y, loss="cross_entropy", head=head,
                       lr=spec.lr, batch_size=spec.batch_size, seed=spec.seed)

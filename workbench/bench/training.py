@@ -77,7 +77,7 @@ def _epoch_torch(torch: Any, data: Dataset, spec: CnnSpec) -> Callable[[], float
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            loss_value = float(loss)
+            loss_value = float(loss.detach())
         return loss_value
     return run
 
@@ -116,7 +116,7 @@ def _detective_torch(torch: Any, problem: Any, steps: int, lr: float
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            loss_value = float(loss)
+            loss_value = float(loss.detach())
         return loss_value
     return run
 

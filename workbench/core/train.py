@@ -31,7 +31,13 @@ from workbench.core.backward import (
     max_pool2d_backward,
     min_pool2d_backward,
 )
-from workbench.core.conv import conv2d
+from workbench.core.conv import conv2d, plan_conv2d
+from workbench.core.im2col import (
+    Unrolled,
+    can_unroll,
+    unrolled_conv2d,
+    unrolled_conv2d_backward,
+)
 from workbench.core.losses import mse_loss, softmax, softmax_cross_entropy
 from workbench.core.optim import SGD, Adam
 from workbench.core.pipeline import Filter, Layer, Pipeline, PipelineError, Pool
@@ -117,6 +123,7 @@ class _LayerCache:
     x: FloatArray
     z: FloatArray
     a: FloatArray
+    unrolled: Unrolled | None
 
 
 def _trainable(layer: Layer, index: int) -> list[Filter]:
@@ -371,12 +378,20 @@ class Trainer:
         current = x
         for li, layer in enumerate(self._pipeline.layers):
             try:
-                z = conv2d(current, self._weights[li], self._biases[li], **_conv_args(layer))
+                args = _conv_args(layer)
+                unrolled: Unrolled | None = None
+                plan = plan_conv2d(current[:1], self._weights[li], None, **args)
+                if can_unroll(layer.groups, current.shape, self._weights[li].shape,
+                              plan.out_size):
+                    z, unrolled = unrolled_conv2d(current, self._weights[li],
+                                                  self._biases[li], **args)
+                else:
+                    z = conv2d(current, self._weights[li], self._biases[li], **args)
                 a = activate(layer.activation, z, negative_slope=layer.negative_slope)
                 p = _pool_forward(a, layer.pool)
             except ValueError as exc:
                 raise PipelineError(str(exc), li) from exc
-            caches.append(_LayerCache(current, z, a))
+            caches.append(_LayerCache(current, z, a, unrolled))
             current = p
         return current, caches
 
@@ -460,8 +475,11 @@ class Trainer:
             grad = _pool_backward(grad, cache.a, layer.pool)
             grad = activation_backward(layer.activation, grad, cache.z,
                                        negative_slope=layer.negative_slope)
-            gx, gw, gb = conv2d_gradients(grad, cache.x, self._weights[li],
-                                          need_input=li > 0, **_conv_args(layer))
+            if cache.unrolled is not None:
+                gx, gw, gb = unrolled_conv2d_backward(grad, cache.unrolled, need_input=li > 0)
+            else:
+                gx, gw, gb = conv2d_gradients(grad, cache.x, self._weights[li],
+                                              need_input=li > 0, **_conv_args(layer))
             grads = [gw, gb if self._train_bias else np.zeros_like(gb)] + grads
             if gx is not None:
                 grad = gx

@@ -28,7 +28,7 @@ class CnnSpec:
     filters1: int = 8
     filters2: int = 16
     kernel: int = 3
-    epochs: int = 4
+    epochs: int = 6
     batch_size: int = 32
     lr: float = 0.01
     optimizer: str = "adam"

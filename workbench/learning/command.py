@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     cnn.add_argument("--filters2", type=int, default=16,
                      help="filters of block 2 (0: one block only)")
     cnn.add_argument("--kernel", type=_positive_int, default=3)
-    cnn.add_argument("--epochs", type=_positive_int, default=4)
+    cnn.add_argument("--epochs", type=_positive_int, default=6)
     cnn.add_argument("--batch-size", type=_positive_int, default=32)
     return parser
 

@@ -125,7 +125,7 @@ class CnnWindow(QWidget):
         form.addRow(second)
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(1, 100)
-        self.epochs_spin.setValue(4)
+        self.epochs_spin.setValue(6)
         form.addRow("&Epochs:", self.epochs_spin)
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, 1024)

@@ -82,7 +82,8 @@ class KernelTable(QTableWidget):
                         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                         self.setItem(r, c, item)
                     value = float(weight[r, c])
-                    item.setText("?" if hidden else f"{value:.4f}")
+                    text = f"{value:.4f}"
+                    item.setText("?" if hidden else ("0.0000" if text == "-0.0000" else text))
                     colour = QColor(200, 200, 200) if hidden else _cell_colour(value, limit)
                     item.setBackground(QBrush(colour))
                     item.setForeground(QBrush(QColor(20, 20, 20)))
