@@ -16,6 +16,8 @@ from numba import njit, prange
 _REDUCE = {"contract", "reassoc"}
 _OPTIONS = {"parallel": True, "cache": True, "nogil": True, "error_model": "numpy",
             "boundscheck": False, "fastmath": _REDUCE}
+_COPY = {"parallel": True, "cache": True, "nogil": True, "error_model": "numpy",
+         "boundscheck": False}
 _SERIAL = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 
 
@@ -147,3 +149,38 @@ def avg_pool_backward(g, gx, kh, kw, sy, sx, py, px, row_div, col_div):  # noqa:
                         ix = ox * sx - px + j
                         if 0 <= ix < width:
                             gplane[iy, ix] += v
+
+
+@njit(**_COPY)
+def im2col(xp, cols, kh, kw, sy, sx, dy, dx):  # noqa: D103
+    n_batch, channels = xp.shape[0], xp.shape[1]
+    h_out, w_out = cols.shape[1], cols.shape[2]
+    for task in prange(n_batch * h_out):
+        n = task // h_out
+        oy = task - n * h_out
+        for ox in range(w_out):
+            row = cols[n, oy, ox]
+            t = 0
+            for c in range(channels):
+                for i in range(kh):
+                    src = xp[n, c, oy * sy + i * dy]
+                    for j in range(kw):
+                        row[t] = src[ox * sx + j * dx]
+                        t += 1
+
+
+@njit(**_COPY)
+def col2im(gcols, gxp, kh, kw, sy, sx, dy, dx):  # noqa: D103
+    n_batch, channels = gxp.shape[0], gxp.shape[1]
+    h_out, w_out = gcols.shape[1], gcols.shape[2]
+    for n in prange(n_batch):
+        for oy in range(h_out):
+            for ox in range(w_out):
+                row = gcols[n, oy, ox]
+                t = 0
+                for c in range(channels):
+                    for i in range(kh):
+                        dst = gxp[n, c, oy * sy + i * dy]
+                        for j in range(kw):
+                            dst[ox * sx + j * dx] += row[t]
+                            t += 1

@@ -15,49 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
 
+from workbench.core import _backward_kernels as _bk
 from workbench.core.arrays import FloatArray, as_float32, batched
 from workbench.core.backward import _fold_padding
 from workbench.core.conv import _NUMPY_PAD_MODE, KERNEL_LOCK, plan_conv2d, resolve_padding
-
-_OPTIONS = {"parallel": True, "cache": True, "nogil": True, "error_model": "numpy",
-            "boundscheck": False}
-
-
-@njit(**_OPTIONS)
-def _im2col(xp, cols, kh, kw, sy, sx, dy, dx):  # noqa: D103
-    n_batch, channels = xp.shape[0], xp.shape[1]
-    h_out, w_out = cols.shape[1], cols.shape[2]
-    for task in prange(n_batch * h_out):
-        n = task // h_out
-        oy = task - n * h_out
-        for ox in range(w_out):
-            row = cols[n, oy, ox]
-            t = 0
-            for c in range(channels):
-                for i in range(kh):
-                    src = xp[n, c, oy * sy + i * dy]
-                    for j in range(kw):
-                        row[t] = src[ox * sx + j * dx]
-                        t += 1
-
-
-@njit(**_OPTIONS)
-def _col2im(gcols, gxp, kh, kw, sy, sx, dy, dx):  # noqa: D103
-    n_batch, channels = gxp.shape[0], gxp.shape[1]
-    h_out, w_out = gcols.shape[1], gcols.shape[2]
-    for n in prange(n_batch):
-        for oy in range(h_out):
-            for ox in range(w_out):
-                row = gcols[n, oy, ox]
-                t = 0
-                for c in range(channels):
-                    for i in range(kh):
-                        dst = gxp[n, c, oy * sy + i * dy]
-                        for j in range(kw):
-                            dst[ox * sx + j * dx] += row[t]
-                            t += 1
 
 
 @dataclass(frozen=True)
@@ -139,7 +101,7 @@ def unrolled_conv2d(x: Any, weight: Any, bias: Any, *, stride: Any = 1, padding:
     h_out, w_out = plan.out_size
     cols = np.empty((x4.shape[0], h_out, w_out, c * kh * kw), np.float32)
     with KERNEL_LOCK:
-        _im2col(xp, cols, kh, kw, sy, sx, dy, dx)
+        _bk.im2col(xp, cols, kh, kw, sy, sx, dy, dx)
     wm = plan.weight.reshape(f, -1)
     out = cols.reshape(-1, c * kh * kw) @ wm.T
     out += plan.bias
@@ -186,7 +148,7 @@ def unrolled_conv2d_backward(grad_out: Any, ctx: Unrolled, *, need_input: bool =
     gxp = np.zeros(ctx.padded_shape, np.float32)
     kh, kw, sy, sx, dy, dx = ctx.geometry
     with KERNEL_LOCK:
-        _col2im(gcols, gxp, kh, kw, sy, sx, dy, dx)
+        _bk.col2im(gcols, gxp, kh, kw, sy, sx, dy, dx)
     top, bottom, left, right = ctx.pads
     height, width_in = ctx.x_shape[2], ctx.x_shape[3]
     if ctx.padding_mode != "zeros" and any(ctx.pads):
