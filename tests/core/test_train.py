@@ -41,7 +41,7 @@ def _torch_grads(torch, pipeline, head, x, labels):
     logits = t.reshape(t.shape[0], -1) @ hw.T + hb
     loss = F.cross_entropy(logits, torch.tensor(labels))
     loss.backward()
-    return float(loss), [p.grad.numpy() for p in params + [hw, hb]]
+    return float(loss.detach()), [p.grad.numpy() for p in params + [hw, hb]]
 
 
 def test_whole_network_gradients_equal_torch_autograd(torch):
