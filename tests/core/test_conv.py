@@ -286,3 +286,20 @@ def test_calls_from_many_threads_give_the_serial_results():
         threaded = list(pool.map(lambda job: job(), jobs))
     for a, b in zip(serial, threaded, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("stride", [(1, 10**8), (2**63, 1), (2**64, 2**70), (65, 3)])
+def test_strides_past_the_input_read_one_row_or_column_without_allocating(stride):
+    x = np.arange(64 * 64, dtype=np.float32).reshape(1, 64, 64)
+    w = np.ones((1, 1, 3, 3), np.float32)
+    out = conv2d(x, w, stride=stride, padding=1)
+    expected = ref.conv2d(x, w, stride=tuple(min(s, 10**6) for s in stride), padding=1)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+
+
+def test_huge_strides_match_torch(torch):
+    x = np.random.default_rng(0).random((1, 64, 64), dtype=np.float32)
+    w = np.ones((1, 1, 3, 3), np.float32)
+    expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                          stride=(1, 10**8)).numpy()
+    np.testing.assert_allclose(conv2d(x, w, stride=(1, 10**8)), expected, rtol=1e-6)

@@ -202,6 +202,9 @@ def plan_conv2d(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, paddi
             f"{pads} is smaller than the dilated kernel "
             f"{d[0] * (kh - 1) + 1}x{d[1] * (kw - 1) + 1}; use a smaller kernel or dilation, "
             "or more padding")
+    # A stride past the input reads one row (column): any stride >= 1 computes the same
+    # output there, so huge strides (torch accepts 2**63 and more) never reach the kernels.
+    s = (1 if h_out == 1 else s[0], 1 if w_out == 1 else s[1])
     if padding_mode != "zeros" and any(pads):
         x4 = _pad_input(x4, pads, padding_mode)
         top = left = 0
