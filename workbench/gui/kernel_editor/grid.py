@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from workbench.core import kernel_ops as ops
 from workbench.gui.actions.undo_keys import UndoKeysToWindow, is_undo_redo
 from workbench.gui.kernel_editor.cells import (
+    PARTIAL_ARITHMETIC,
     PARTIAL_NUMBER,
     STARTS_NUMBER,
     cell_colours,
@@ -51,15 +52,17 @@ from workbench.gui.kernel_editor.cells import (
 
 
 class _NumberValidator(QValidator):
-    """Accepts numbers and their prefixes while typing; reports anything else."""
+    """Accepts numbers, arithmetic (1/9) and their prefixes while typing; reports the rest."""
 
     sigRejected = Signal(str)
 
     def validate(self, text: str, pos: int) -> QValidator.State:
         stripped = text.strip()
-        if PARTIAL_NUMBER.fullmatch(stripped):
+        if PARTIAL_NUMBER.fullmatch(stripped) or PARTIAL_ARITHMETIC.fullmatch(stripped):
+            # "1/" or "(1+2" is on its way to a value; a finished "1/0" or "2**3" is refused
+            # with its reason when the cell is committed (parse_cell), never silently changed.
             try:
-                float(stripped)
+                parse_cell(stripped)
             except ValueError:
                 return QValidator.State.Intermediate
             return QValidator.State.Acceptable
