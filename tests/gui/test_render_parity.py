@@ -117,3 +117,26 @@ def test_a_positive_global_pool_is_the_same_bright_colour_in_window_and_png(
     top = lookup_table(colormap)[255]  # a positive constant: the top of the colormap
     assert on_screen[0, 0].tolist() == top.tolist()
     assert on_screen.max() > 0  # not black
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_red_blue_min_max_is_centred_on_zero_in_window_bar_and_png(open_window, settle,
+                                                                     noise_image, tmp_path,
+                                                                     shared):
+    window = open_window(signed_pipeline(Pool("none")), image=noise_image)
+    settle(window)
+    window.views.set_options(ViewOptions("red_blue", "minmax", shared))
+    settle(window)
+    values = window.session.result.result.layers[0].activated[0]  # Sobel x: both signs
+    assert values.min() < 0 < values.max() and abs(values.min()) != abs(values.max())
+    cell = window.views.cell("conv", 0)
+    if not shared:
+        m = float(np.abs(values).max())
+        assert cell.levels == pytest.approx((-m, m))
+    low, high = cell.levels
+    assert low == -high, "white (the middle) is 0, not the middle of min..max"
+    cell.update_bar()
+    assert tuple(cell.bar.levels()) == pytest.approx((low, high)), "the colour bar shows it"
+    export_shown(window, tmp_path)
+    exported = read_png(tmp_path / "x_L1_Sobel_x_activated.png")
+    np.testing.assert_array_equal(exported, shown_rgb(cell))
