@@ -52,7 +52,9 @@ class HelpBoxes:
         rows = "".join(f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;<b>"
                        f"{html.escape(keys)}</b></td></tr>" for name, keys in self.shortcut_list())
         grid = ("<p>In the kernel grid: type a number to replace a cell, Enter moves down, "
-                "Tab across, Delete clears, Ctrl+C / Ctrl+V copy and paste blocks.</p>")
+                "Tab across (after the last cell it moves on to the bias and the parameters, "
+                "Ctrl+Tab leaves at once), Delete clears, Ctrl+C / Ctrl+V copy and paste "
+                "blocks. Cells take fractions and simple arithmetic: 1/9, -2*0.5, (1+2)/3.</p>")
         self._show_info("Keyboard shortcuts", f"<table>{rows}</table>{grid}")
 
     def show_about(self) -> None:

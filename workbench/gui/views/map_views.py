@@ -443,6 +443,7 @@ class MapViewsPanel(QWidget):
         self.scroll_area.setWidget(self.grid_widget)
         self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Alt+4, then arrows scroll
 
         self.inspector = PatchInspector()
         self.inspector.sigStepDown.connect(self._on_step_down)
