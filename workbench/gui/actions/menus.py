@@ -190,6 +190,10 @@ class WindowMenus:
             focus_menu.addAction(self.focus_actions[name])
 
         help_menu = menus.addMenu("&Help")
+        self.guide_action = make_action(
+            window, "&Guide", lambda: host.help.show_guide(host.raw_data.open_example),
+            "Shift+F1", "A walk through the window's parts, with links to the tutorials")
+        help_menu.addAction(self.guide_action)
         help_menu.addAction(make_action(window, "Keyboard shortcuts", host.help.show_shortcuts,
                                         "F1", "List the keyboard shortcuts"))
         help_menu.addAction(make_action(window, "About Conv Workbench", host.help.show_about,
