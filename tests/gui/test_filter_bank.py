@@ -18,13 +18,18 @@ def test_add_duplicate_delete_and_views_follow(open_window, settle):
     assert names(window) == ["Vertical line", "Horizontal line", "Sobel x", "Sobel y"]
     bank.select(2)
     bank.duplicate_action.trigger()
-    assert names(window)[3] == "Sobel x copy" and bank.selected_index() == 3
+    assert names(window)[3] == "Sobel x (2)" and bank.selected_index() == 3
+    bank.select(3)
+    bank.duplicate_action.trigger()  # a copy of a copy counts on, it does not say "copy copy"
+    assert names(window)[4] == "Sobel x (3)"
+    bank.delete_selected()
+    bank.select(3)
     bank.add_action.trigger()
     assert names(window)[4] == "Filter 6" and bank.selected_index() == 4
     assert window.editor.filter().name == "Filter 6"
     settle(window)
     assert len(window.views.cells) == 12
-    assert window.views.cell("conv", 3).title_text.startswith("Sobel x copy — ")
+    assert window.views.cell("conv", 3).title_text.startswith("Sobel x (2) — ")
     bank.delete_selected()
     assert bank.selected_index() == 4 and window.editor.filter().name == "Sobel y"
     bank.select(3)

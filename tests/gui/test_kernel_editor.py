@@ -16,7 +16,7 @@ from workbench.gui.kernel_editor import (
 V_LINE = np.array([[0, 1, 0], [0, 1, 0], [0, 1, 0]], dtype=np.float32)
 SOBEL_X = PRESETS["sobel_x"].kernel
 RAMP = np.arange(1, 10, dtype=np.float32).reshape(3, 3)  # no symmetry: every edit shows
-HINT = "type a value like -1, 0.5 or 2e-3"
+HINT = "type a value like -1, 0.5, 2e-3 or 1/9 (numbers, + - * / and parentheses)"
 
 
 class Recorder:
@@ -117,6 +117,37 @@ def test_arrows_and_shift_tab_move_and_commit(editor, qtbot):
     qtbot.keyClick(focus(), Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
     assert rec.last.weight[0, 2, 1] == 3
     assert editor.grid.currentIndex().column() == 0
+
+
+def test_fractions_and_arithmetic_are_typed_as_their_value(editor, qtbot):
+    rec = show(editor, zero_filter())
+    type_keys(qtbot, ["1/9", Qt.Key.Key_Tab, "-2*0.5", Qt.Key.Key_Tab, "(1+2)/3", Qt.Key.Key_Tab,
+                      ".5", Qt.Key.Key_Tab, "1e-3", Qt.Key.Key_Return])
+    w = rec.last.weight[0]
+    assert w[0, 0] == np.float32(1 / 9), "1/9 must not become 19"
+    np.testing.assert_array_equal(w[0, 1:], [-1.0, 1.0])
+    assert w[1, 0] == np.float32(0.5) and w[1, 1] == np.float32(1e-3)
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("1/0", "'1/0' divides by zero"),
+    ("2**3", "'2**3' is not a number"),
+    ("1e999", "'1e999' is not a finite number"),
+])
+def test_bad_arithmetic_is_refused_with_its_reason(editor, qtbot, typed, reason):
+    rec = show(editor, Filter("f", RAMP))
+    type_keys(qtbot, [typed, Qt.Key.Key_Return])
+    assert isinstance(focus(), QLineEdit), "refused text stays in the editor to be fixed"
+    assert rec.filters == [] and rec.messages[-1].startswith(reason)
+    qtbot.keyClick(focus(), Qt.Key.Key_Escape)
+    np.testing.assert_array_equal(editor.filter().weight[0], RAMP)
+
+
+def test_paste_a_grid_of_fractions(editor):
+    rec = show(editor, zero_filter())
+    QApplication.clipboard().setText("1/9 1/9 1/9\n1/9 1/9 1/9\n1/9 1/9 (1+2)/27")
+    editor.paste()
+    np.testing.assert_allclose(rec.last.weight[0], np.full((3, 3), 1 / 9), rtol=1e-6)
 
 
 def test_edit_mode_shows_the_exact_value(editor, qtbot):

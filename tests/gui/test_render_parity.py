@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage
 
 from workbench.core import Filter, Layer, Pipeline, Pool
 from workbench.gui.actions.window_files import export_snapshot
+from workbench.gui.views.value_labels import label_text
 from workbench.io import ExportOptions, export_maps
 from workbench.render import COLOR_MODES, COLORMAPS, ViewOptions, lookup_table
 
@@ -117,3 +118,47 @@ def test_a_positive_global_pool_is_the_same_bright_colour_in_window_and_png(
     top = lookup_table(colormap)[255]  # a positive constant: the top of the colormap
     assert on_screen[0, 0].tolist() == top.tolist()
     assert on_screen.max() > 0  # not black
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_red_blue_min_max_is_centred_on_zero_in_window_bar_and_png(open_window, settle,
+                                                                     noise_image, tmp_path,
+                                                                     shared):
+    window = open_window(signed_pipeline(Pool("none")), image=noise_image)
+    settle(window)
+    window.views.set_options(ViewOptions("red_blue", "minmax", shared))
+    settle(window)
+    values = window.session.result.result.layers[0].activated[0]  # Sobel x: both signs
+    assert values.min() < 0 < values.max() and abs(values.min()) != abs(values.max())
+    cell = window.views.cell("conv", 0)
+    if not shared:
+        m = float(np.abs(values).max())
+        assert cell.levels == pytest.approx((-m, m))
+    low, high = cell.levels
+    assert low == -high, "white (the middle) is 0, not the middle of min..max"
+    cell.update_bar()
+    assert tuple(cell.bar.levels()) == pytest.approx((low, high)), "the colour bar shows it"
+    export_shown(window, tmp_path)
+    exported = read_png(tmp_path / "x_L1_Sobel_x_activated.png")
+    np.testing.assert_array_equal(exported, shown_rgb(cell))
+
+
+@pytest.mark.parametrize(("pool", "shape"), [(Pool("global_avg"), (1, 1)),
+                                             (Pool("max", (19, 19)), (2, 2))])
+def test_a_tiny_output_is_drawn_as_its_values_not_a_square(open_window, settle, noise_image,
+                                                           qtbot, pool, shape):
+    window = open_window(signed_pipeline(pool), image=noise_image)
+    window.resize(1280, 720)
+    settle(window)
+    pooled = window.session.result.result.layers[0].pooled[1]
+    assert pooled.shape == shape
+    cell = window.views.cell("pooled", 1)
+    qtbot.waitUntil(lambda: cell.labels.visible, timeout=3000)
+    assert cell.shows_values_as_text
+    assert cell.labels.texts == [label_text(float(v)) for v in pooled.ravel()]
+    assert cell.image.opacity() == 0.0, "no giant coloured square"
+    assert cell.bar is not None and not cell.bar.isVisible(), "no colour bar for one value"
+    assert all(item.textItem.font().pixelSize() >= 14 for item in cell.labels.items), "large"
+    big = window.views.cell("conv", 1)  # the 40x40 map next to it is drawn as colours
+    assert not big.shows_values_as_text and big.image.opacity() == 1.0
+    assert big.bar.isVisible()

@@ -3,13 +3,19 @@ import pytest
 
 from workbench.render import (
     COLORMAPS,
+    DIVERGING_COLORMAPS,
     ViewOptions,
     display_data,
     effective_colormap,
     format_value,
     input_levels,
     levels_for,
+    lookup_table,
+    map_look,
+    render_map,
+    scale_mode,
     shared_levels,
+    to_indices,
 )
 
 SIGNED = np.array([[-2.0, 0.5], [1.0, np.nan]], np.float32)
@@ -94,3 +100,26 @@ def test_shared_levels_only_when_asked():
 ])
 def test_input_levels(image, expected):
     assert input_levels(image) == expected
+
+
+@pytest.mark.parametrize("colormap", sorted(DIVERGING_COLORMAPS))
+@pytest.mark.parametrize("shared", [False, True])
+def test_diverging_colormaps_with_min_max_are_centred_on_zero(colormap, shared):
+    values = np.array([[-1.0, 0.0], [3.0, 2.0]], np.float32)  # min-max would centre on 1
+    options = ViewOptions(colormap, "minmax", shared)
+    assert scale_mode(options) == "symmetric"
+    look = map_look(values, options, shared_levels([values], options))
+    assert look.levels == (-3.0, 3.0)
+    rgb = render_map(values, look)
+    middle = lookup_table(look.colormap)[128]
+    assert rgb[0, 1].tolist() == middle.tolist(), "zero is the colormap's middle colour"
+    assert rgb[1, 0].tolist() == lookup_table(look.colormap)[255].tolist()
+    # -1 is a third of the way down from the middle, not the bottom as min-max would make it
+    assert to_indices(values, look.levels)[0, 0] == 85
+
+
+@pytest.mark.parametrize("mode", ["clamp01", "abs", "symmetric"])
+def test_other_scalings_are_kept_with_a_diverging_colormap(mode):
+    assert scale_mode(ViewOptions("red_blue", mode)) == mode
+    assert scale_mode(ViewOptions("viridis", "minmax")) == "minmax"
+    assert map_look(np.array([[1.0, 3.0]]), ViewOptions("viridis", "minmax")).levels == (1.0, 3.0)

@@ -118,3 +118,15 @@ def test_bank_edits_keep_names_unique():
 def test_with_layer_adds_an_empty_layer_when_needed():
     assert edits.with_layer(Pipeline("gray", ())).layers == (Layer(()),)
     assert edits.with_layer(default_pipeline()) == default_pipeline()
+
+
+@pytest.mark.parametrize(("name", "taken", "expected"), [
+    ("Gaussian 3x3", ["Gaussian 3x3"], "Gaussian 3x3 (2)"),
+    ("Gaussian 3x3 (2)", ["Gaussian 3x3", "Gaussian 3x3 (2)"], "Gaussian 3x3 (3)"),
+    ("Gaussian 3x3", ["Gaussian 3x3", "Gaussian 3x3 (3)"], "Gaussian 3x3 (2)"),  # first free
+    ("Gaussian 3x3 (2)", ["Gaussian 3x3 (2)", "Gaussian 3x3 (3)"], "Gaussian 3x3 (4)"),
+    ("Gaussian 3x3 copy copy", ["Gaussian 3x3 copy copy"], "Gaussian 3x3 (2)"),
+    ("Edge (x)", ["Edge (x)"], "Edge (x) (2)"),
+])
+def test_copy_name_counts_instead_of_stacking_copy(name, taken, expected):
+    assert edits.copy_name(name, taken) == expected

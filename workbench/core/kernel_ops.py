@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from workbench.core.arithmetic import evaluate_arithmetic
 from workbench.core.arrays import FLOAT32_OVERFLOW, FloatArray, as_float32
 
 #: Largest kernel side the editor and the parser accept.
@@ -342,13 +343,16 @@ _SCALAR_WRAPPER = re.compile(r"(?:np|numpy)\.float(?:16|32|64)\(([^()]*)\)")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*\s*=\s*")
 _BRACKET_TOKENS = re.compile(r"\[|\]|[^\[\],\s]+")
 _VALUE_SEPARATORS = re.compile(r"[\s,]+")
+_ARITHMETIC = re.compile(r"[-+*/()]")
 
 
 def _number(token: str) -> float:
     try:
         value = float(token)
     except ValueError:
-        raise ValueError(f"{token!r} is not a number") from None
+        if not _ARITHMETIC.search(token):
+            raise ValueError(f"{token!r} is not a number") from None
+        value = evaluate_arithmetic(token)  # "1/9", "(1+2)/3": parsed, never eval'd
     if not math.isfinite(value):
         raise ValueError(f"{token!r} is not a finite number")
     if abs(value) >= FLOAT32_OVERFLOW:
@@ -362,8 +366,10 @@ def parse_value(text: str) -> float:
     Parameters
     ----------
     text : str
-        A number such as ``"-1"``, ``"0.5"`` or ``"2e-3"``; surrounding spaces and a
-        Unicode minus sign are allowed.
+        A number such as ``"-1"``, ``"0.5"`` or ``"2e-3"``, or simple arithmetic
+        (``"1/9"``, ``"-2*0.5"``, ``"(1+2)/3"``: numbers, + - * / and parentheses only,
+        see :func:`~workbench.core.arithmetic.evaluate_arithmetic`); surrounding spaces and
+        a Unicode minus sign are allowed.
 
     Returns
     -------
@@ -379,6 +385,8 @@ def parse_value(text: str) -> float:
     --------
     >>> parse_value(" -2e-3 ")
     -0.002
+    >>> parse_value("1/4")
+    0.25
     """
     return _number(str(text).replace("\u2212", "-").strip())
 

@@ -193,6 +193,12 @@ class MainWindow(QMainWindow):
         self.left_splitter.setSizes([layers_height,
                                      DEFAULT_SIZE[1] - 90 - kernel_height - layers_height,
                                      kernel_height])
+        # Tab from the kernel's last cell goes to the bias, then on through the parameters
+        # (in creation order the maps' controls would come between).
+        previous: QWidget = self.editor.bias_spin
+        for widget in self.params.focusable_widgets():
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
         root = QWidget()
         layout = QVBoxLayout(root)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -213,6 +219,28 @@ class MainWindow(QMainWindow):
         self.views.restore_splitter(s.views_splitter_state)
 
     # -------------------------------------------------------------- messages
+
+    def focus_panel(self, name: str) -> None:
+        """Move the keyboard focus to a panel (View > Go to, Alt+1 .. Alt+4).
+
+        Parameters
+        ----------
+        name : {"bank", "kernel", "parameters", "maps"}
+            The panel.
+        """
+        if name == "bank":
+            self.bank.list.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        elif name == "kernel":
+            grid = self.editor.grid
+            if not grid.currentIndex().isValid() and grid.model() is not None:
+                grid.setCurrentIndex(grid.model().index(0, 0))
+            grid.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        elif name == "parameters":
+            self.params.focus_first()
+        elif name == "maps":
+            self.views.scroll_area.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        else:
+            raise ValueError(f"panel must be bank, kernel, parameters or maps, got {name!r}")
 
     def show_message(self, text: str, kind: str = "error") -> None:
         """Show a problem in the message bar and the status bar.

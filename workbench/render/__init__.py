@@ -36,6 +36,7 @@ from workbench.render.options import (
     DIVERGING_COLORMAPS,
     ViewOptions,
     describe_view,
+    scale_mode,
 )
 from workbench.render.readout import format_value
 
@@ -46,5 +47,6 @@ __all__ = [
     "apply_colormap", "ascii_title", "build_montage", "colorbar_image", "describe_view",
     "display_data", "effective_colormap", "format_value", "input_levels", "input_look",
     "input_view", "levels_for", "lookup_table", "map_look", "render_input", "render_map",
+    "scale_mode",
     "shared_levels", "to_indices",
 ]

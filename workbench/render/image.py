@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from workbench.render.colormaps import PACKED_RGBA, lookup_table
 from workbench.render.levels import Levels, effective_colormap, input_levels, levels_for
-from workbench.render.options import COLOR_MODES, COLORMAPS, ViewOptions
+from workbench.render.options import COLOR_MODES, COLORMAPS, ViewOptions, scale_mode
 
 RGB = npt.NDArray[np.uint8]
 
@@ -84,11 +84,14 @@ def map_look(values: np.ndarray, options: ViewOptions, shared: Levels | None = N
     --------
     >>> map_look(np.array([[-1.0, 3.0]]), ViewOptions("viridis", "symmetric"))
     MapLook(mode='symmetric', levels=(-3.0, 3.0), colormap='CET-D1')
+    >>> map_look(np.array([[-1.0, 3.0]]), ViewOptions("red_blue", "minmax")).levels
+    (-3.0, 3.0)
     """
-    levels = shared or levels_for([values], options.mode)
+    mode = scale_mode(options)  # a diverging colormap is centred on 0, not on mid-range
+    levels = shared or levels_for([values], mode)
     signed = bool((np.asarray(values) < 0).any())  # NaN compares False: no warning
-    colormap = effective_colormap(options.colormap, options.mode, -1.0 if signed else 0.0)
-    return MapLook(options.mode, levels, colormap)
+    colormap = effective_colormap(options.colormap, mode, -1.0 if signed else 0.0)
+    return MapLook(mode, levels, colormap)
 
 
 def to_indices(values: Any, levels: Levels, *, absolute: bool = False

@@ -18,6 +18,7 @@ from workbench.render.options import (
     DEFAULT_DIVERGING,
     DIVERGING_COLORMAPS,
     ViewOptions,
+    scale_mode,
 )
 
 Levels = tuple[float, float]
@@ -127,7 +128,8 @@ def shared_levels(maps: Sequence[np.ndarray], options: ViewOptions) -> Levels | 
     Returns
     -------
     tuple of float or None
-        :func:`levels_for` over ``maps``, or ``None`` for per-map levels (or no maps).
+        :func:`levels_for` over ``maps`` in the :func:`~workbench.render.options.scale_mode`
+        of ``options`` (diverging colormaps centred on 0), or ``None`` for per-map levels.
 
     Examples
     --------
@@ -137,7 +139,7 @@ def shared_levels(maps: Sequence[np.ndarray], options: ViewOptions) -> Levels | 
     """
     if not options.shared or not maps:
         return None
-    return levels_for(maps, options.mode)
+    return levels_for(maps, scale_mode(options))
 
 
 def effective_colormap(colormap: str, mode: str, data_min: float) -> str:

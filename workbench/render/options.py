@@ -12,7 +12,8 @@ COLOR_MODES: dict[str, str] = {
     "abs": "Absolute value",
 }
 COLOR_MODE_TIPS: dict[str, str] = {
-    "minmax": "Stretch each map from its smallest to its largest value.",
+    "minmax": "Stretch each map from its smallest to its largest value; a diverging colormap "
+              "is centred on 0 (-m..m) instead, so its middle colour always means zero.",
     "symmetric": "Centre the scale on zero (-m..m) so the sign is visible; signed maps use a "
                  "diverging colormap.",
     "clamp01": "Show values in [0, 1]; everything below is black and above is white.",
@@ -62,6 +63,35 @@ class ViewOptions:
                              f"got {self.mode!r}")
 
 
+def scale_mode(options: ViewOptions) -> str:
+    """Return the scaling actually used: min-max with a diverging colormap is centred on 0.
+
+    A diverging colormap's middle colour reads as zero; stretched from min to max it would
+    sit at mid-range instead. So ``"minmax"`` becomes ``"symmetric"`` (levels ``±max|v|``)
+    for a diverging colormap; every other choice is kept (clamp and abs say otherwise).
+
+    Parameters
+    ----------
+    options : ViewOptions
+        The colour options.
+
+    Returns
+    -------
+    str
+        A key of :data:`COLOR_MODES`.
+
+    Examples
+    --------
+    >>> scale_mode(ViewOptions("red_blue", "minmax"))
+    'symmetric'
+    >>> scale_mode(ViewOptions("viridis", "minmax"))
+    'minmax'
+    """
+    if options.mode == "minmax" and options.colormap in DIVERGING_COLORMAPS:
+        return "symmetric"
+    return options.mode
+
+
 def describe_view(options: ViewOptions, levels: tuple[float, float] | None = None) -> str:
     """Say briefly how maps are coloured, e.g. for the export dialog.
 
@@ -82,7 +112,8 @@ def describe_view(options: ViewOptions, levels: tuple[float, float] | None = Non
     >>> describe_view(ViewOptions("viridis", "symmetric", True), (-2.0, 2.0))
     'viridis · symmetric around 0 (signed maps diverging) · shared scale -2 … 2'
     """
-    modes = {"minmax": "min-max",
+    modes = {"minmax": "min-max" + (" (diverging: centred on 0)"
+                                    if options.colormap in DIVERGING_COLORMAPS else ""),
              "symmetric": "symmetric around 0"
                           + ("" if options.colormap in DIVERGING_COLORMAPS
                              else " (signed maps diverging)"),

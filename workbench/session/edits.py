@@ -5,6 +5,7 @@ The window edits one layer at a time; ``layer`` is its 0-based index.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -130,6 +131,42 @@ def unique_name(base: str, taken: Sequence[str]) -> str:
     while f"{base} {n}" in taken:
         n += 1
     return f"{base} {n}"
+
+
+_COPY_SUFFIX = re.compile(r"^(.*?)(?: \((\d+)\)| copy)+$")
+
+
+def copy_name(name: str, taken: Sequence[str]) -> str:
+    """Name a duplicate: ``"Gaussian 3x3 (2)"``, then ``(3)`` ..., the first number not taken.
+
+    An existing ``" (n)"`` (or old-style ``" copy"``) suffix is dropped first, so copies of copies
+    do not grow ``"copy copy copy"``.
+
+    Parameters
+    ----------
+    name : str
+        Name of the filter being copied.
+    taken : sequence of str
+        Names in use.
+
+    Returns
+    -------
+    str
+        ``"<base> (n)"`` with the smallest ``n >= 2`` not in ``taken``.
+
+    Examples
+    --------
+    >>> copy_name("Gaussian 3x3", ["Gaussian 3x3"])
+    'Gaussian 3x3 (2)'
+    >>> copy_name("Gaussian 3x3 (2)", ["Gaussian 3x3", "Gaussian 3x3 (2)"])
+    'Gaussian 3x3 (3)'
+    """
+    match = _COPY_SUFFIX.match(name)
+    base = match.group(1) if match and match.group(1) else name
+    n = 2
+    while f"{base} ({n})" in taken:
+        n += 1
+    return f"{base} ({n})"
 
 
 def new_filter(pipeline: Pipeline, layer: int, size: tuple[int, int] = (3, 3)) -> Filter:

@@ -133,7 +133,7 @@ def confirm_overwrite(parent: QWidget | None, paths: Sequence[Path]) -> bool:
     """
     box = QMessageBox(QMessageBox.Icon.Warning, "Replace files?", overwrite_question(paths),
                       QMessageBox.StandardButton.Cancel, parent)
-    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    replace = box.addButton("&Replace", QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     return box.clickedButton() is replace

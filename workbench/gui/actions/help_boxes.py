@@ -1,14 +1,16 @@
-"""The Help menu's boxes: keyboard shortcuts (read from the menus) and About."""
+"""The Help menu's boxes: the guide, keyboard shortcuts (read from the menus) and About."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 from workbench import __version__
+from workbench.gui.actions.guide import GuideWindow
 
 
 class HelpBoxes:
@@ -23,11 +25,34 @@ class HelpBoxes:
     def __init__(self, window: QMainWindow) -> None:
         self.window = window
         self.info_box: QMessageBox | None = None
+        self.guide: GuideWindow | None = None
 
     def close(self) -> None:
-        """Close the open box, if any."""
+        """Close the open box and the guide, if any."""
         if self.info_box is not None:
             self.info_box.close()
+        if self.guide is not None:
+            self.guide.close()
+
+    def show_guide(self, open_tutorial: Callable[[str], object]) -> GuideWindow:
+        """Show the guide window (non-modal; a second request raises the open one).
+
+        Parameters
+        ----------
+        open_tutorial : callable
+            Loads a tutorial example by key when its link is clicked.
+
+        Returns
+        -------
+        GuideWindow
+            The window shown.
+        """
+        if self.guide is None:
+            self.guide = GuideWindow(open_tutorial, self.window)
+        self.guide.show()
+        self.guide.raise_()
+        self.guide.activateWindow()
+        return self.guide
 
 
     def shortcut_list(self) -> list[tuple[str, str]]:
@@ -52,7 +77,9 @@ class HelpBoxes:
         rows = "".join(f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;<b>"
                        f"{html.escape(keys)}</b></td></tr>" for name, keys in self.shortcut_list())
         grid = ("<p>In the kernel grid: type a number to replace a cell, Enter moves down, "
-                "Tab across, Delete clears, Ctrl+C / Ctrl+V copy and paste blocks.</p>")
+                "Tab across (after the last cell it moves on to the bias and the parameters, "
+                "Ctrl+Tab leaves at once), Delete clears, Ctrl+C / Ctrl+V copy and paste "
+                "blocks. Cells take fractions and simple arithmetic: 1/9, -2*0.5, (1+2)/3.</p>")
         self._show_info("Keyboard shortcuts", f"<table>{rows}</table>{grid}")
 
     def show_about(self) -> None:

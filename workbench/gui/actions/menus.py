@@ -28,6 +28,10 @@ from workbench.render import COLOR_MODE_TIPS, COLOR_MODES, COLORMAPS, ViewOption
 from workbench.resources import sample_images
 from workbench.session import Session
 
+# Panels the keyboard focus can jump to (View > Go to, Alt+1 .. Alt+4), in that order.
+FOCUS_TARGETS: dict[str, str] = {"bank": "&Filter bank", "kernel": "&Kernel grid",
+                                 "parameters": "&Parameters", "maps": "&Maps"}
+
 
 class MenuHost(Protocol):
     """What the menus are built from: a main window with its panels and controllers."""
@@ -46,6 +50,7 @@ class MenuHost(Protocol):
 
     def open_image(self, path: str | Path) -> bool: ...  # noqa: D102
     def open_image_dialog(self) -> None: ...  # noqa: D102
+    def focus_panel(self, name: str) -> None: ...  # noqa: D102
 
 
 class WindowMenus:
@@ -187,8 +192,19 @@ class WindowMenus:
         self.check_view_actions(views.options)
         view_menu.addAction(make_action(window, "Reset zoom", views.reset_zoom, "Ctrl+0",
                                         "Show every image whole"))
+        focus_menu = view_menu.addMenu("&Go to")
+        self.focus_actions: dict[str, QAction] = {}
+        for number, (name, title) in enumerate(FOCUS_TARGETS.items(), start=1):
+            self.focus_actions[name] = make_action(
+                window, title, lambda name=name: host.focus_panel(name), f"Alt+{number}",
+                f"Move the keyboard focus to the {title.replace('&', '').lower()}")
+            focus_menu.addAction(self.focus_actions[name])
 
         help_menu = menus.addMenu("&Help")
+        self.guide_action = make_action(
+            window, "&Guide", lambda: host.help.show_guide(host.raw_data.open_example),
+            "Shift+F1", "A walk through the window's parts, with links to the tutorials")
+        help_menu.addAction(self.guide_action)
         help_menu.addAction(make_action(window, "Keyboard shortcuts", host.help.show_shortcuts,
                                         "F1", "List the keyboard shortcuts"))
         help_menu.addAction(make_action(window, "About Conv Workbench", host.help.show_about,

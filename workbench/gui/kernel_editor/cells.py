@@ -11,7 +11,7 @@ from PySide6.QtGui import (
 
 from workbench.core import kernel_ops as ops
 
-NUMBER_HINT = "type a value like -1, 0.5 or 2e-3"
+NUMBER_HINT = "type a value like -1, 0.5, 2e-3 or 1/9 (numbers, + - * / and parentheses)"
 RGB_CHANNEL_NAMES = ("R", "G", "B")
 # Same end colours as the filter-bank thumbnails: blue negative, white zero, red positive.
 _WHITE = np.array([248.0, 248.0, 248.0])
@@ -19,9 +19,9 @@ _RED = np.array([200.0, 30.0, 40.0])
 _BLUE = np.array([30.0, 80.0, 200.0])
 # What a number can look like while it is being typed: "-", ".", "1e", "2.5e-" ...
 PARTIAL_NUMBER = re.compile(r"[+-]?(\d*\.?\d*)([eE][+-]?\d*)?")
-STARTS_NUMBER = frozenset("0123456789+-.")
-
-
+STARTS_NUMBER = frozenset("0123456789+-.(")
+# What a fraction or small sum can look like while typed: "1/", "(1+2", "-2*0." ...
+PARTIAL_ARITHMETIC = re.compile(r"[0-9eE.+\-*/()\s\u2212]*")
 
 
 def not_a_number_message(text: str) -> str:
@@ -35,7 +35,7 @@ def not_a_number_message(text: str) -> str:
     Returns
     -------
     str
-        ``"'abc' is not a number — type a value like -1, 0.5 or 2e-3"``.
+        ``"'abc' is not a number — type a value like -1, 0.5, 2e-3 or 1/9 (...)"``.
     """
     return f"{text!r} is not a number — {NUMBER_HINT}"
 
@@ -88,7 +88,7 @@ def parse_cell(text: str) -> float:
     Parameters
     ----------
     text : str
-        The cell editor's text.
+        The cell editor's text: a number or simple arithmetic such as ``1/9``.
 
     Returns
     -------

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from workbench.core import kernel_ops as ops
 from workbench.gui.actions.undo_keys import UndoKeysToWindow, is_undo_redo
 from workbench.gui.kernel_editor.cells import (
+    PARTIAL_ARITHMETIC,
     PARTIAL_NUMBER,
     STARTS_NUMBER,
     cell_colours,
@@ -51,15 +52,17 @@ from workbench.gui.kernel_editor.cells import (
 
 
 class _NumberValidator(QValidator):
-    """Accepts numbers and their prefixes while typing; reports anything else."""
+    """Accepts numbers, arithmetic (1/9) and their prefixes while typing; reports the rest."""
 
     sigRejected = Signal(str)
 
     def validate(self, text: str, pos: int) -> QValidator.State:
         stripped = text.strip()
-        if PARTIAL_NUMBER.fullmatch(stripped):
+        if PARTIAL_NUMBER.fullmatch(stripped) or PARTIAL_ARITHMETIC.fullmatch(stripped):
+            # "1/" or "(1+2" is on its way to a value; a finished "1/0" or "2**3" is refused
+            # with its reason when the cell is committed (parse_cell), never silently changed.
             try:
-                float(stripped)
+                parse_cell(stripped)
             except ValueError:
                 return QValidator.State.Intermediate
             return QValidator.State.Acceptable
@@ -156,7 +159,7 @@ class SliceModel(QAbstractTableModel):
 class _CellDelegate(QStyledItemDelegate):
     """Paints tinted cells and edits them in a validated line edit."""
 
-    sigMove = Signal(str)  # "down", "next", "previous"
+    sigMove = Signal(str)  # "down", "next", "previous", "leave_next", "leave_previous"
     sigMessage = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -191,6 +194,9 @@ class _CellDelegate(QStyledItemDelegate):
             direction = moves.get(Qt.Key(event.key()))
             mods = event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier
                                          | Qt.KeyboardModifier.ShiftModifier)
+            if direction in ("next", "previous") and mods == Qt.KeyboardModifier.ControlModifier:
+                direction = "leave_" + direction  # Ctrl+Tab leaves the grid at once
+                mods = Qt.KeyboardModifier.NoModifier
             if direction is not None and mods == Qt.KeyboardModifier.NoModifier:
                 try:
                     parse_cell(watched.text())
@@ -237,8 +243,8 @@ class _CellDelegate(QStyledItemDelegate):
 class KernelGrid(QTableView):
     """The weight grid, driven like a spreadsheet.
 
-    Typing a number replaces a cell, Enter moves down, Tab across, Delete clears,
-    Ctrl+C / Ctrl+V copy and paste blocks.
+    Typing a number replaces a cell, Enter moves down, Tab across (and out after the last
+    cell; Ctrl+Tab leaves at once), Delete clears, Ctrl+C / Ctrl+V copy and paste blocks.
     """
 
     sigClear = Signal()
@@ -346,13 +352,38 @@ class KernelGrid(QTableView):
                 self.closeEditor(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
 
     def move_current(self, direction: str) -> None:
-        """Move the current cell ``"down"``, to the ``"next"`` or the ``"previous"`` one."""
+        """Move the current cell ``"down"``, to the ``"next"`` or the ``"previous"`` one.
+
+        Tab past the last cell (Shift+Tab before the first) and ``"leave_next"`` /
+        ``"leave_previous"`` (Ctrl+Tab) move the focus out of the grid, to the bias and the
+        parameters, instead of wrapping around inside it.
+        """
+        if direction.startswith("leave_") or self._at_edge(direction):
+            QWidget.focusNextPrevChild(self, direction.endswith("next"))
+            return
         action = {"down": QAbstractItemView.CursorAction.MoveDown,
                   "next": QAbstractItemView.CursorAction.MoveNext,
                   "previous": QAbstractItemView.CursorAction.MovePrevious}[direction]
         index = self.moveCursor(action, Qt.KeyboardModifier.NoModifier)
         if index.isValid():
             self.setCurrentIndex(index)
+
+    def _at_edge(self, direction: str) -> bool:
+        model, current = self.model(), self.currentIndex()
+        if model is None or not current.isValid():
+            return direction in ("next", "previous")
+        if direction == "next":
+            return (current.row() == model.rowCount() - 1
+                    and current.column() == model.columnCount() - 1)
+        if direction == "previous":
+            return current.row() == 0 and current.column() == 0
+        return False
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt override)
+        # Tab moves across the cells, then out of the grid (Qt's view would wrap around).
+        if self._at_edge("next" if next else "previous"):
+            return QWidget.focusNextPrevChild(self, next)
+        return super().focusNextPrevChild(next)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride:
@@ -379,6 +410,10 @@ class KernelGrid(QTableView):
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and \
                 mods == Qt.KeyboardModifier.NoModifier:
             self.sigClear.emit()
+        elif key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and \
+                mods & Qt.KeyboardModifier.ControlModifier:
+            forward = key == Qt.Key.Key_Tab and not mods & Qt.KeyboardModifier.ShiftModifier
+            self.move_current("leave_next" if forward else "leave_previous")
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
                 mods == Qt.KeyboardModifier.NoModifier:
             self.move_current("down")

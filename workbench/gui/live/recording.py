@@ -32,6 +32,7 @@ from workbench.render import (
     input_look,
     levels_for,
     render_map,
+    scale_mode,
     shared_levels,
 )
 from workbench.sources import Frame, RecorderError, VideoRecorder
@@ -134,7 +135,7 @@ def colour_map(values: np.ndarray, style: MapStyle, levels: Levels | None = None
     numpy.ndarray
         uint8 ``(H, W, 3)`` RGB.
     """
-    mode = style.options.mode
+    mode = scale_mode(style.options)
     if signed is None:
         signed = bool((values < 0).any())  # NaN compares False
     cmap = effective_colormap(style.options.colormap, mode, -1.0 if signed else 0.0)
@@ -167,7 +168,7 @@ def _tile(result: PipelineResult, layer_index: int, stage: str, index: int, styl
         return Tile(title, colour_map(values, style, shared))
     # Levels and the colormap choice come from the full map, as on screen; colouring the
     # shrunk map instead of shrinking the coloured one costs a fraction of the time.
-    levels = shared or levels_for([values], style.options.mode)
+    levels = shared or levels_for([values], scale_mode(style.options))
     signed = bool((values < 0).any())
     small = cv2.resize(np.nan_to_num(values), size, interpolation=cv2.INTER_AREA)
     return Tile(title, colour_map(small, style, levels, signed))

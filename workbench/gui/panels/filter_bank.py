@@ -26,6 +26,7 @@ from workbench.core import PRESETS, Filter, Pipeline, preset_filter
 from workbench.gui.qt_actions import make_action
 from workbench.session import Selection, Session
 from workbench.session.edits import (
+    copy_name,
     insert_filter,
     move_filter,
     new_filter,
@@ -266,13 +267,13 @@ class FilterBankPanel(QWidget):
         self.select(index)
 
     def duplicate_selected(self) -> None:
-        """Copy the selected filter (named "... copy") right after it."""
+        """Copy the selected filter (named "... (2)", "(3)" ...) right after it."""
         row = self.selected_index()
         if row < 0:
             return
         original = self.filters[row]
         taken = [f.name for f in self.filters]
-        copy = Filter(unique_name(f"{original.name} copy", taken), original.weight,
+        copy = Filter(copy_name(original.name, taken), original.weight,
                       original.bias, original.enabled)
         self._insert(copy)
 

@@ -472,3 +472,22 @@ class ParameterPanel(QWidget):
         self.error_label.setText("⚠ this layer cannot be computed: see the message above the "
                                  "maps" if error else "")
         self.error_label.setVisible(bool(error))
+
+    def focusable_widgets(self) -> list[QWidget]:
+        """Return the panel's widgets that Tab reaches, in focus-chain order."""
+        found: list[QWidget] = []
+        widget = self.nextInFocusChain()
+        while widget is not None and widget is not self and len(found) < 500:
+            if (self.isAncestorOf(widget) and widget.isEnabled()
+                    and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+                    and widget.focusProxy() is None):
+                found.append(widget)
+            widget = widget.nextInFocusChain()
+        return found
+
+    def focus_first(self) -> None:
+        """Give the keyboard focus to the first visible parameter (View > Go to > Parameters)."""
+        for widget in self.focusable_widgets():
+            if widget.isVisibleTo(self):
+                widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return

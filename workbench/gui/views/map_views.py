@@ -45,7 +45,7 @@ from workbench.core import Layer, Pipeline, PipelineResult, explain_result, rece
 from workbench.core.receptive import Window, layer_field
 from workbench.gui.views.patch_inspector import PatchInspector
 from workbench.gui.views.titles import ACTIVATION_TITLES, POOL_TITLES
-from workbench.gui.views.value_labels import ValueLabels
+from workbench.gui.views.value_labels import TEXT_ONLY_SIDE, ValueLabels
 from workbench.render import (
     COLOR_MODE_TIPS,
     COLOR_MODES,
@@ -193,9 +193,21 @@ class MapCell(pg.GraphicsLayoutWidget):
             self.colormap_key = colormap_key
             if self.bar is not None and colormap_key:
                 self.bar.bar.setPixmap(colorbar_pixmap(colormap_key))
+        # A 1x1 (global pooling) or 2x2 output reads as its numbers: one flat colour square
+        # and a colour bar around a single value say nothing. The pixels are still drawn
+        # (transparent) so hover, zoom and the exported PNG are unchanged.
+        text_only = values.ndim == 2 and max(values.shape) <= TEXT_ONLY_SIDE
+        self.image.setOpacity(0.0 if text_only else 1.0)
+        if self.bar is not None:
+            self.bar.setVisible(not text_only)
         if update_bar:
             self.update_bar()
-        self.labels.show_values(values, look.levels)
+        self.labels.show_values(values, look.levels, big=text_only)
+
+    @property
+    def shows_values_as_text(self) -> bool:
+        """Whether the map is shown as its numbers (1x1 or 2x2) instead of colours."""
+        return self.labels.big and bool(self.labels.items)
 
     def _step_for_view(self) -> int:
         try:
@@ -431,6 +443,7 @@ class MapViewsPanel(QWidget):
         self.scroll_area.setWidget(self.grid_widget)
         self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Alt+4, then arrows scroll
 
         self.inspector = PatchInspector()
         self.inspector.sigStepDown.connect(self._on_step_down)

@@ -14,6 +14,10 @@ from PySide6.QtGui import QFont
 from workbench.core.kernel_ops import format_value
 
 MAX_LABELLED_SIDE = 16
+# Maps of at most this many pixels a side (global pooling's 1x1, a 2x2) are shown as their
+# numbers in large text instead of a few giant coloured squares with a colour bar.
+TEXT_ONLY_SIDE = 2
+BIG_TEXT_COLOR = "#f5f7fa"
 MIN_PIXEL_SCREEN_SIZE = 22.0  # screen pixels a map pixel needs before its number shows
 CHAR_WIDTH = 7.0  # approximate width of one digit at the label font size, screen pixels
 
@@ -57,9 +61,11 @@ class ValueLabels:
         self._font = QFont()
         self._font.setPointSizeF(8.5)
         self._widest = 1
+        self.big = False  # text-only: large numbers, the map's colours hidden
         view.sigTransformChanged.connect(self._update_visibility)
 
-    def show_values(self, values: np.ndarray | None, levels: tuple[float, float]) -> None:
+    def show_values(self, values: np.ndarray | None, levels: tuple[float, float],
+                    big: bool = False) -> None:
         """Label each pixel of a 2-D map, or remove the labels for a large / colour map.
 
         Parameters
@@ -68,7 +74,11 @@ class ValueLabels:
             The map's real values.
         levels : tuple of float
             The display levels, to pick dark text on bright pixels and light on dark.
+        big : bool, optional
+            The map is drawn as its values only (a 1x1 or 2x2 output): large light text
+            sized to the view, always shown.
         """
+        self.big = big
         if values is None or values.ndim != 2 or max(values.shape) > MAX_LABELLED_SIDE:
             self.clear()
             return
@@ -90,7 +100,8 @@ class ValueLabels:
             text = label_text(value)
             self.texts.append(text)
             # Bright pixels (upper half of the levels) get dark text.
-            item.setColor("#101317" if value > middle and high > low else "#f5f7fa")
+            bright = value > middle and high > low and not big
+            item.setColor("#101317" if bright else BIG_TEXT_COLOR)
             item.setText(text)
             item.setPos(QPointF(col + 0.5, row + 0.5))
         self._widest = max((len(t) for t in self.texts), default=1)
@@ -118,6 +129,16 @@ class ValueLabels:
         if dx <= 0 or dy <= 0:
             return
         pixel_w, pixel_h = 1.0 / dx, 1.0 / dy
+        if self.big:
+            # Digits are about 0.6 em wide: fit the widest number in 80% of a pixel's width.
+            size = min(pixel_w * 0.8 / (0.6 * max(self._widest, 1)), pixel_h * 0.45)
+            font = QFont(self._font)
+            font.setPixelSize(max(10, min(72, int(size))))
+            font.setBold(True)
+            for item in self.items:
+                item.setFont(font)
+                item.setVisible(True)
+            return
         show = (pixel_h >= MIN_PIXEL_SCREEN_SIZE
                 and pixel_w >= max(MIN_PIXEL_SCREEN_SIZE, CHAR_WIDTH * self._widest + 4))
         for item in self.items:
