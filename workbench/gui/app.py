@@ -43,6 +43,8 @@ def make_application() -> QApplication:
         app = QApplication([sys.argv[0] if sys.argv else "conv-workbench"])
         app.setApplicationName("Conv Workbench")
         app.setOrganizationName("conv-workbench")
+        # Wayland's app id: matches packaging/linux/<id>.desktop, so the shell finds the icon.
+        app.setDesktopFileName("io.github.convworkbench.ConvWorkbench")
         app.setWindowIcon(QIcon(str(icon_path("app.png"))))
     assert isinstance(app, QApplication)
     return app
