@@ -82,11 +82,11 @@ def test_help_has_about_and_a_shortcut_list_and_shortcuts_are_unique(open_window
     window = open_window()
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
     titles = [a.text() for a in help_menu.actions()]
-    assert titles == ["Keyboard shortcuts", "About Conv Workbench"]
-    help_menu.actions()[1].trigger()
+    assert titles == ["&Guide", "Keyboard shortcuts", "About Conv Workbench"]
+    help_menu.actions()[2].trigger()
     assert window.help.info_box.isVisible()
     assert "Conv Workbench 0.1" in window.help.info_box.text()
-    help_menu.actions()[0].trigger()
+    help_menu.actions()[1].trigger()
     qapp.processEvents()
     text = window.help.info_box.text()
     for name, keys in [("Open image", "Ctrl+O"), ("Undo", "Ctrl+Z"), ("Quit", "Ctrl+Q")]:
