@@ -49,7 +49,7 @@ def gui_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        Parser for ``conv-workbench [WORKSPACE] [--image PATH] [--screenshot OUT]``.
+        Parser for ``conv-workbench [WORKSPACE] [--image PATH] [--screenshot OUT] [--size WxH]``.
     """
     parser = argparse.ArgumentParser(
         prog="conv-workbench",
@@ -62,7 +62,19 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--image", metavar="PATH", help="image to load instead of the sample")
     parser.add_argument("--screenshot", metavar="OUT.png",
                         help="render the window offscreen once results arrive, save, exit")
+    parser.add_argument("--size", metavar="WxH", type=_window_size,
+                        help="window size, e.g. 1280x720 (for a screenshot of a small screen)")
     return parser
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, got {text!r}")
+    w, h = int(width), int(height)
+    if not (320 <= w <= 8192 and 240 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"size {w}x{h} is outside 320x240 .. 8192x8192")
+    return w, h
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,4 +97,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workbench.gui.app import run_gui
 
     return run_gui(workspace=options.workspace_opt or options.workspace, image=options.image,
-                   screenshot=options.screenshot)
+                   screenshot=options.screenshot, size=options.size)

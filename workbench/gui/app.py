@@ -95,7 +95,7 @@ def _take_screenshot(app: QApplication, window: MainWindow, out: Path) -> int:
 
 
 def run_gui(workspace: str | None = None, image: str | None = None,
-            screenshot: str | None = None) -> int:
+            screenshot: str | None = None, size: tuple[int, int] | None = None) -> int:
     """Open the Conv Workbench window and run the event loop.
 
     Parameters
@@ -107,6 +107,8 @@ def run_gui(workspace: str | None = None, image: str | None = None,
     screenshot : str, optional
         Render offscreen, save this PNG once the first maps are drawn (or the reason they
         cannot be), and exit. The session is not saved in this mode.
+    size : (int, int), optional
+        Window width and height, instead of the remembered (or screen-fitted) size.
 
     Returns
     -------
@@ -129,6 +131,8 @@ def run_gui(workspace: str | None = None, image: str | None = None,
             return 2
         if image:  # an explicit --image wins over the workspace's source
             window.open_image(image)
+    if size is not None:
+        window.resize(*size)
     window.show()
     if screenshot:
         return _take_screenshot(app, window, Path(screenshot))

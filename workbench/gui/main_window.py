@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, QRect, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -47,6 +47,7 @@ from workbench.gui.settings import WorkbenchSettings, load_settings, save_settin
 from workbench.gui.views.map_views import MapViewsPanel
 from workbench.gui.views.session_views import SessionCompute, SessionViews
 from workbench.gui.views.status_bar import StatusReadouts
+from workbench.gui.window_geometry import fit_window, screen_area_for
 from workbench.render import ViewOptions
 from workbench.resources import icon_path
 from workbench.session import DEFAULT_IMAGE, Session
@@ -208,8 +209,8 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         s = self.settings
-        if s.geometry:
-            self.restoreGeometry(QByteArray(s.geometry))
+        restored = bool(s.geometry) and self.restoreGeometry(QByteArray(s.geometry))
+        self.fit_to_screen(screen_area_for(self), restored=restored)
         if s.window_state:
             self.restoreState(QByteArray(s.window_state))
         if s.splitter_state:
@@ -217,6 +218,18 @@ class MainWindow(QMainWindow):
         if s.left_splitter_state:
             self.left_splitter.restoreState(QByteArray(s.left_splitter_state))
         self.views.restore_splitter(s.views_splitter_state)
+
+    def fit_to_screen(self, available: QRect | None, restored: bool = False) -> None:
+        """Fit the window into a screen's available area (see :mod:`window_geometry`).
+
+        Parameters
+        ----------
+        available : QRect or None
+            The area; None (no real screen, e.g. offscreen) leaves the size as it is.
+        restored : bool, optional
+            Whether the current geometry came from the settings.
+        """
+        fit_window(self, available, restored)
 
     # -------------------------------------------------------------- messages
 
