@@ -39,15 +39,30 @@ def test_add_duplicate_delete_and_views_follow(open_window, settle):
     assert len(window.views.cells) == 8
 
 
-def test_many_filters_fill_a_scrollable_grid(open_window, settle):
+def test_many_filters_fit_the_window_and_larger_maps_scroll(open_window, settle, qtbot):
     window = open_window()
     window.bank.select(3)
     for _ in range(8):
         window.bank.add_preset("gaussian_5")  # each goes after the selected (the new) one
     settle(window)
-    assert len(window.views.cells) == 24
-    assert window.views.cell("conv", 11).title_text.startswith("Gaussian 5x5 8 — ")
-    assert window.views.grid_widget.minimumHeight() > window.views.scroll_area.viewport().height()
+    views = window.views
+    assert len(views.cells) == 24
+    assert views.cell("conv", 11).title_text.startswith("Gaussian 5x5 8 — ")
+    viewport = views.scroll_area.viewport()
+    # Fitted: all 12 filters and their pooled maps in view, compact (no colour bars).
+    assert views.map_size is None
+    assert views.grid_widget.minimumHeight() <= viewport.height()
+    cell = views.cell("conv", 11)
+    assert cell.compact and cell.bar is not None and not cell.bar.isVisible()
+    assert "…" in cell.shown_title and views.shown_map_size >= 64
+    fitted = views.shown_map_size
+    views.change_map_size(3)  # Ctrl++ three times: the maps grow and the grid scrolls
+    assert views.map_size == round(fitted * 1.25 ** 3)
+    assert views.shown_map_size > fitted
+    assert views.grid_widget.minimumHeight() > viewport.height()
+    views.reset_view()  # Ctrl+0: fitted again
+    assert views.map_size is None and views.shown_map_size == fitted
+    assert views.map_size_label.text() == f"fit · {fitted} px"
 
 
 def test_unchecking_a_filter_stops_computing_it(open_window, settle):

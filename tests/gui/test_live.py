@@ -809,6 +809,7 @@ def test_live_benchmark_runs_through_the_window(tmp_path):
 
 def test_large_maps_are_decimated_for_drawing_only(qtbot):
     from workbench.gui.views.map_views import CellKey, MapCell
+    from workbench.render import shrink_for_display
 
     cell = MapCell(CellKey("conv", 0))
     qtbot.addWidget(cell)
@@ -822,7 +823,9 @@ def test_large_maps_are_decimated_for_drawing_only(qtbot):
     step = cell.display_step
     drawn = cell.image.image
     assert drawn.shape == (-(-720 // step), -(-1280 // step), 4)
-    np.testing.assert_array_equal(cell.displayed_rgb(), render_map(values[::step, ::step], look))
+    np.testing.assert_array_equal(cell.displayed_rgb(),
+                                  render_map(shrink_for_display(values, step), look))
+    assert f"1:{step}" in cell.shown_title  # the scale it is drawn at is said
     bounds = cell.image.mapRectToParent(cell.image.boundingRect())
     assert 1280 <= bounds.width() < 1280 + step and 720 <= bounds.height() < 720 + step
     assert cell.data is values  # hover reads the full-resolution map

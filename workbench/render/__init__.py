@@ -39,6 +39,7 @@ from workbench.render.options import (
     scale_mode,
 )
 from workbench.render.readout import format_value
+from workbench.render.shrink import shrink_for_display
 
 __all__ = [
     "COLORMAPS", "COLOR_MODES", "COLOR_MODE_TIPS", "DEFAULT_DIVERGING", "DIVERGING_COLORMAPS",
@@ -48,5 +49,5 @@ __all__ = [
     "display_data", "effective_colormap", "format_value", "input_levels", "input_look",
     "input_view", "levels_for", "lookup_table", "map_look", "render_input", "render_map",
     "scale_mode",
-    "shared_levels", "to_indices",
+    "shared_levels", "shrink_for_display", "to_indices",
 ]

@@ -190,8 +190,17 @@ class WindowMenus:
                 group.addAction(action)
                 menu.addAction(action)
         self.check_view_actions(views.options)
-        view_menu.addAction(make_action(window, "Reset zoom", views.reset_zoom, "Ctrl+0",
-                                        "Show every image whole"))
+        view_menu.addSeparator()
+        view_menu.addAction(make_action(
+            window, "&Larger map size", lambda: views.change_map_size(1),
+            QKeySequence.StandardKey.ZoomIn, "Larger feature maps (the grid scrolls)",
+            extra=("Ctrl+=",)))
+        view_menu.addAction(make_action(
+            window, "&Smaller map size", lambda: views.change_map_size(-1),
+            QKeySequence.StandardKey.ZoomOut, "Smaller feature maps, more per row"))
+        view_menu.addAction(make_action(
+            window, "Reset zoom", views.reset_view, "Ctrl+0",
+            "Fit the maps to the window and show every image whole"))
         focus_menu = view_menu.addMenu("&Go to")
         self.focus_actions: dict[str, QAction] = {}
         for number, (name, title) in enumerate(FOCUS_TARGETS.items(), start=1):

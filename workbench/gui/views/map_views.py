@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -59,16 +60,20 @@ from workbench.render import (
     map_look,
     render_map,
     shared_levels,
+    shrink_for_display,
 )
 from workbench.session import Session
 
 VIEW_BACKGROUND = "#1e2024"
 VIEW_FOREGROUND = "#d8dce3"
 FIELD_COLOR = "#ffb300"
-MIN_CELL_HEIGHT = 180  # four filters fit the default window without scrolling
 # Width taken by the colour bar and margins, height by the title: what a map cannot use.
 CELL_CHROME = (56, 30)
-MIN_PAIR_WIDTH = 430
+COMPACT_CHROME = (8, 44)  # a compact cell: no colour bar (its levels are in the title)
+COMPACT_BELOW = 130  # maps narrower than this (screen px) go compact
+MIN_FIT_MAP = 64  # "fit to window" shrinks maps to this before the grid scrolls instead
+MAP_SIZE_RANGE = (48, 2048)  # the map sizes Larger / Smaller maps may ask for
+MAP_SIZE_FACTOR = 1.25  # one step of Larger / Smaller maps
 # While a stream runs, colour bars follow the maps at most this often: redrawing 16 bar
 # axes for every frame costs more than drawing the maps themselves.
 STREAMING_BAR_INTERVAL_S = 0.25
@@ -109,6 +114,30 @@ class CellKey:
     index: int = 0
 
 
+class _TitleLabel(pg.LabelItem):
+    """A title that never widens its cell: text longer than the cell is clipped.
+
+    pyqtgraph's label asks for its text's width as its minimum, which would push a small
+    cell's view (and so the map) past the cell's right edge.
+    """
+
+    def __init__(self, text: str, **options: str) -> None:
+        super().__init__(text, **options)
+        self.setFlag(self.GraphicsItemFlag.ItemClipsChildrenToShape)
+
+    def updateMin(self) -> None:  # noqa: N802 (pyqtgraph override)
+        height = self.itemRect().height()
+        self.setMinimumWidth(0)
+        self.setMinimumHeight(height)
+        self._sizeHint = {
+            Qt.SizeHint.MinimumSize: (0, height),
+            Qt.SizeHint.PreferredSize: (0, height),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        self.updateGeometry()
+
+
 class MapCell(pg.GraphicsLayoutWidget):
     """One titled image view with an optional colour bar.
 
@@ -130,11 +159,14 @@ class MapCell(pg.GraphicsLayoutWidget):
         self.data: np.ndarray | None = None  # the values, read back on hover
         self.look: MapLook | None = None  # how they are drawn
         self.colormap_key = ""
-        self.display_step = 1  # every display_step-th row and column is drawn
+        self.display_step = 1  # the map is drawn shrunk by this factor
+        self.compact = False  # no colour bar: the levels are in the title
+        self._title_base = ""
+        self._title_short = ""
         self.ci.setContentsMargins(3, 2, 3, 3)
         self.ci.setSpacing(2)
-        self.title = self.ci.addLabel("", row=0, col=0, colspan=2, size="9pt",
-                                      color=VIEW_FOREGROUND)
+        self.title = _TitleLabel("", size="9pt", color=VIEW_FOREGROUND)
+        self.ci.addItem(self.title, row=0, col=0, colspan=2)
         self.view: pg.ViewBox = self.ci.addViewBox(row=1, col=0, lockAspect=True,
                                                    invertY=True, enableMenu=False)
         self.view.setDefaultPadding(0.0)
@@ -199,10 +231,12 @@ class MapCell(pg.GraphicsLayoutWidget):
         text_only = values.ndim == 2 and max(values.shape) <= TEXT_ONLY_SIDE
         self.image.setOpacity(0.0 if text_only else 1.0)
         if self.bar is not None:
-            self.bar.setVisible(not text_only)
+            self.bar.setVisible(not text_only and not self.compact)
         if update_bar:
             self.update_bar()
         self.labels.show_values(values, look.levels, big=text_only)
+        if update_bar or not self.compact:  # compact titles hold the levels: throttled too
+            self._show_title()
 
     @property
     def shows_values_as_text(self) -> bool:
@@ -220,17 +254,18 @@ class MapCell(pg.GraphicsLayoutWidget):
     def _draw(self) -> None:
         """Draw the rendered map, decimated when several of its pixels share a screen pixel.
 
-        Drawing a map much larger than its view shows every ``k``-th pixel anyway (Qt
-        scales images without smoothing here); decimating first spares colouring and
-        scaling pixels that are never seen (rendering is per pixel, so the drawn pixels are
-        exactly those of the full rendering). The image keeps the map's size in view
-        coordinates, so hover, zoom and receptive-field outlines are unaffected.
+        A map much larger than its view is shrunk first by
+        :func:`workbench.render.shrink_for_display` (each block drawn as its strongest
+        value, so thin edges survive; the input averaged), which also spares colouring
+        pixels that are never seen. The image keeps the map's size in view coordinates, so
+        hover, zoom and receptive-field outlines are unaffected.
         """
         if self.data is None or self.look is None:
             return
         step = self.display_step = self._step_for_view()
+        shrunk = shrink_for_display(self.data, step, area=self.key.stage == "input")
         # Opaque RGBA: the same RGB bytes as render_map's RGB, and the faster lookup.
-        drawn = render_map(self.data[::step, ::step], self.look, alpha=True)
+        drawn = render_map(shrunk, self.look, alpha=True)
         # Each drawn pixel covers step x step map pixels, at its true place. The transform
         # is set first: setImage reports the item's bounds to the view, which must already
         # be the map's (else an auto-ranging view zooms to the wrong size).
@@ -251,26 +286,82 @@ class MapCell(pg.GraphicsLayoutWidget):
     def _on_view_settled(self) -> None:
         if self.data is not None and self._step_for_view() != self.display_step:
             self._draw()  # zoomed or resized: draw at the new resolution
+        self._show_title()
+
+    @property
+    def scale(self) -> float:
+        """Map pixels per screen pixel (1 at 1:1, 4 when shown at 1:4)."""
+        try:
+            dx, dy = (float(v) for v in self.view.viewPixelSize())
+        except (TypeError, ValueError, ZeroDivisionError):
+            return 1.0
+        scale = max(dx, dy)
+        return scale if math.isfinite(scale) and scale > 0 else 1.0
+
+    def set_compact(self, compact: bool) -> None:
+        """Drop the colour bar for a small cell; its levels then show in the title.
+
+        Parameters
+        ----------
+        compact : bool
+            Whether the cell is small (many maps share the view).
+        """
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.title.opts["justify"] = "left" if compact else "center"  # clip the end, not both
+        if self.bar is not None:
+            # A hidden item keeps its room in the layout: the bar leaves it instead.
+            if compact:
+                self.ci.removeItem(self.bar)
+            else:
+                self.ci.addItem(self.bar, row=1, col=1)
+            self.bar.setVisible(not compact and not self.shows_values_as_text)
+        self._show_title()
+
+    def _show_title(self) -> None:
+        parts = [self._title_short if self.compact else self._title_base]
+        scale = self.scale
+        if self.data is not None and scale > 1.05:
+            parts.append(f"1:{scale:.1f}".replace(".0", ""))
+        text = " · ".join(p for p in parts if p)
+        if self.compact and self.bar is not None and self.look is not None \
+                and not self.shows_values_as_text:  # the colour bar's range, on a 2nd line
+            low, high = self.look.levels
+            text += f"<br>{format_value(low)} … {format_value(high)}"
+
+        if text != self.shown_title:  # setText re-lays out the whole view
+            self.title.setText(text)
 
     def update_bar(self) -> None:
-        """Show the image's current levels on the colour bar."""
+        """Show the image's current levels on the colour bar (or a compact title)."""
         if self.bar is not None and tuple(self.bar.levels()) != tuple(self.levels):
             self.bar.setLevels(self.levels)
+        if self.compact:
+            self._show_title()
 
-    def set_title(self, text: str) -> None:
-        """Set the line above the image.
+    def set_title(self, text: str, short: str = "") -> None:
+        """Set the line above the image (the display scale and, compact, levels follow).
 
         Parameters
         ----------
         text : str
             Plain text.
+        short : str, optional
+            What a compact cell shows instead (``text`` when empty).
         """
-        if text != self.title_text:  # setText re-lays out the whole view
-            self.title.setText(text)
+        self._title_base = text
+        self._title_short = short or text
+        self._show_title()
 
     @property
     def title_text(self) -> str:
-        """The title shown."""
+        """The title set (what the map is), without scale or levels."""
+        return self._title_base
+
+    @property
+    def shown_title(self) -> str:
+        """The line above the image as drawn, scale and compact levels included."""
         return str(self.title.text)
 
     def mark_pixel(self, rect: QRectF | None) -> None:
@@ -329,6 +420,15 @@ class MapCell(pg.GraphicsLayoutWidget):
         super().leaveEvent(event)
 
 
+@dataclass(frozen=True)
+class _GridLayout:
+    """How the map grid is laid out."""
+
+    groups: int  # filters side by side
+    stacked: bool  # a filter's pooled map under its map instead of beside it
+    compact: bool  # cells without colour bars
+
+
 @dataclass(frozen=True, eq=False)
 class _Shown:
     """The result on screen and the pipeline layer that produced it."""
@@ -361,10 +461,11 @@ class MapViewsPanel(QWidget):
         self._input: np.ndarray | None = None
         self.cells: dict[CellKey, MapCell] = {}
         self._layout_signature: tuple[object, ...] = ()
-        self._groups = 0
+        self._layout = _GridLayout(0, False, False)
         self._rows = 0
         self._columns = 1
-        self._stacked = False  # a filter's pooled map under its map
+        self.map_size: int | None = None  # maps' width asked for (screen px); None: fit
+        self.shown_map_size = 0  # the maps' width as laid out
         self.raw_input = False  # the input is raw data: its channels are shown stacked
         self._sized = False
         self._splitter_restored = False
@@ -391,7 +492,19 @@ class MapViewsPanel(QWidget):
                                      "instead of one per map (shows detail in weak maps).")
         self.reset_button = QPushButton("Reset zoom")
         self.reset_button.setToolTip("Show every image whole again (Ctrl+0).")
-        self.reset_button.clicked.connect(self.reset_zoom)
+        self.reset_button.clicked.connect(self.reset_view)
+        self.smaller_button = QToolButton()
+        self.smaller_button.setText("−")
+        self.smaller_button.setToolTip("Smaller maps: more per row (Ctrl+-)")
+        self.smaller_button.clicked.connect(lambda: self.change_map_size(-1))
+        self.larger_button = QToolButton()
+        self.larger_button.setText("+")
+        self.larger_button.setToolTip("Larger maps: the grid scrolls (Ctrl++)")
+        self.larger_button.clicked.connect(lambda: self.change_map_size(1))
+        self.map_size_label = QLabel()
+        self.map_size_label.setObjectName("mapSizeLabel")
+        self.map_size_label.setMinimumWidth(self.map_size_label.fontMetrics().horizontalAdvance(
+            "fit · 2048 px"))
         self._set_option_widgets(self.options)
         self.colormap_combo.currentIndexChanged.connect(self._on_option_widgets_changed)
         self.mode_combo.currentIndexChanged.connect(self._on_option_widgets_changed)
@@ -408,6 +521,11 @@ class MapViewsPanel(QWidget):
         bar.addWidget(self.shared_check)
         bar.addSpacing(8)
         bar.addWidget(self.reset_button)
+        bar.addSpacing(8)
+        bar.addWidget(QLabel("Map size"))
+        bar.addWidget(self.smaller_button)
+        bar.addWidget(self.map_size_label)
+        bar.addWidget(self.larger_button)
         bar.addStretch(1)
 
         self.error_banner = QLabel()
@@ -577,7 +695,7 @@ class MapViewsPanel(QWidget):
         for key in keys:
             if key not in self.cells:
                 cell = MapCell(key)
-                cell.setMinimumWidth(160)
+                cell.setMinimumWidth(COMPACT_CHROME[0] + MAP_SIZE_RANGE[0])
                 cell.sigHovered.connect(self._on_cell_hovered)
                 cell.sigClicked.connect(self._on_cell_clicked)
                 cell.view.sigRangeChangedManually.connect(
@@ -622,9 +740,9 @@ class MapViewsPanel(QWidget):
             prefix = f"L{self._shown.layer_index + 1} · " if len(self._shown.result.layers) > 1 \
                 else ""
             if key.stage == "conv":
-                cell.set_title(f"{prefix}{name} — {h}x{w}")
+                cell.set_title(f"{prefix}{name} — {h}x{w}", name)
             else:
-                cell.set_title(f"{prefix}{pool_title} pooled — {h}x{w}")
+                cell.set_title(f"{prefix}{pool_title} pooled — {h}x{w}", "pooled")
 
     def set_streaming(self, streaming: bool) -> None:
         """Throttle the colour bars while a live stream runs (the maps are never throttled).
@@ -645,43 +763,58 @@ class MapViewsPanel(QWidget):
         for cell in self.cells.values():
             cell.update_bar()
 
-    def _choose_layout(self) -> tuple[int, bool]:
-        """Pick how many filters go side by side, and whether a pair stacks vertically.
+    def _choose_layout(self) -> _GridLayout:
+        """Pick how many filters go side by side, whether a pair stacks, and the map size.
 
-        The layout that shows the maps largest without scrolling wins; when none fits, the
-        pairs go side by side as many as the width allows and the grid scrolls.
+        Fitting the window (``map_size`` None), the layout that shows the maps largest
+        without scrolling wins, down to :data:`MIN_FIT_MAP`; below that, or with a size
+        asked for, the most filters per row that keep the maps that wide, and the grid
+        scrolls. Small maps drop their colour bars (compact) to give the pixels the room.
         """
         count = len({k.index for k in self.cells})
         per_filter = 2 if any(k.stage == "pooled" for k in self.cells) else 1
         viewport = self.scroll_area.viewport()
         width, height = max(viewport.width(), 1), max(viewport.height(), 1)
-        groups = max(1, width // (MIN_PAIR_WIDTH if per_filter == 2 else MIN_PAIR_WIDTH // 2))
-        fallback = (min(groups, max(count, 1)), False)
         shapes = [c.data.shape for c in self.cells.values() if c.data is not None]
         if not count or not shapes:
-            return fallback
+            return _GridLayout(1, False, False)
         aspect = max(h / w for h, w in shapes)
         spacing = self.grid.spacing()
-        best, best_size = fallback, 0.0
+        candidates: list[tuple[_GridLayout, float, float]] = []  # layout, width-bound, fit
         for stacked in (False, True) if per_filter == 2 else (False,):
             for g in range(1, count + 1):
                 columns = g if stacked else g * per_filter
                 rows = math.ceil(count / g) * (per_filter if stacked else 1)
-                cell_w = (width - spacing * (columns - 1)) / columns - CELL_CHROME[0]
-                cell_h = (height - spacing * (rows - 1)) / rows - CELL_CHROME[1]
-                if cell_h + CELL_CHROME[1] < MIN_CELL_HEIGHT or cell_w < 100:
-                    continue
-                size = min(cell_w, cell_h / aspect)  # shown width of the tallest map
-                if size > best_size * 1.02:  # prefer fewer columns when nearly equal
-                    best, best_size = (g, stacked), size
-        return best
+                for compact in (False, True):
+                    chrome = COMPACT_CHROME if compact else CELL_CHROME
+                    by_width = (width - spacing * (columns - 1)) / columns - chrome[0]
+                    if (by_width < COMPACT_BELOW) != compact:
+                        continue
+                    by_height = ((height - spacing * (rows - 1)) / rows - chrome[1]) / aspect
+                    candidates.append((_GridLayout(g, stacked, compact), by_width,
+                                       min(by_width, by_height)))
+        if self.map_size is None:
+            best: _GridLayout | None = None
+            best_size = 0.0
+            for layout, _, fit in candidates:
+                if fit >= MIN_FIT_MAP and fit > best_size * 1.02:  # fewer columns if ~equal
+                    best, best_size = layout, fit
+            if best is not None:
+                return best
+        wanted = self.map_size or COMPACT_BELOW
+        wide_enough = [(c[0].groups, not c[0].stacked, c[0]) for c in candidates
+                       if c[1] >= wanted]
+        if wide_enough:
+            return max(wide_enough, key=lambda t: (t[0], t[1]))[2]
+        return max(candidates, key=lambda c: c[1])[0]
 
     def _arrange(self) -> None:
         for cell in self.cells.values():
             self.grid.removeWidget(cell)
         count = len({k.index for k in self.cells})
         per_filter = 2 if any(k.stage == "pooled" for k in self.cells) else 1
-        groups, stacked = self._choose_layout()
+        layout = self._layout = self._choose_layout()
+        groups, stacked = layout.groups, layout.stacked
         rows_per_filter = per_filter if stacked else 1
         self._rows = math.ceil(count / groups) * rows_per_filter if count else 0
         for i in range(count):
@@ -698,28 +831,65 @@ class MapViewsPanel(QWidget):
             self.grid.setRowStretch(r, 0 if r < self._rows else 1)
         for c in range(self.grid.columnCount()):
             self.grid.setColumnStretch(c, 1 if c < self._columns else 0)
-        self._groups = groups
-        self._stacked = stacked
+        for cell in self.cells.values():
+            cell.set_compact(layout.compact)
         self._size_cells()
 
     def _size_cells(self) -> None:
-        """Make rows as tall as the maps need at the column width, within the view."""
+        """Make rows as tall as the maps need at their size, within the view when fitting."""
         if not self.cells or not self._rows:
             return
         viewport = self.scroll_area.viewport()
         spacing = self.grid.spacing()
+        chrome = COMPACT_CHROME if self._layout.compact else CELL_CHROME
         cell_width = (viewport.width() - spacing * (self._columns - 1)) / self._columns
         aspect = max(c.data.shape[0] / c.data.shape[1] for c in self.cells.values()
                      if c.data is not None)
-        ideal = int((cell_width - CELL_CHROME[0]) * aspect) + CELL_CHROME[1]
+        by_width = cell_width - chrome[0]
+        size = by_width if self.map_size is None else min(by_width, self.map_size)
         fill = (viewport.height() - spacing * (self._rows - 1)) // self._rows
-        height = min(ideal, fill)
-        if height < MIN_CELL_HEIGHT:  # too many rows to fit: scroll instead of shrinking
-            height = min(ideal, MIN_CELL_HEIGHT)
-        height = max(height, MIN_CELL_HEIGHT // 2)
+        height = int(size * aspect) + chrome[1]
+        if self.map_size is None and (fill - chrome[1]) / aspect >= MIN_FIT_MAP:
+            height = min(height, fill)  # fitting: every row inside the view
+        height = max(height, chrome[1] + 24)
+        self.shown_map_size = int(min(size, (height - chrome[1]) / aspect))
         for cell in self.cells.values():
             cell.setFixedHeight(height)
         self.grid_widget.setMinimumHeight(self._rows * height + spacing * (self._rows - 1))
+        self._show_map_size()
+
+    def change_map_size(self, steps: int) -> None:
+        """Make the maps larger (``steps > 0``) or smaller by :data:`MAP_SIZE_FACTOR` a step.
+
+        Parameters
+        ----------
+        steps : int
+            Steps; the size then stays as asked (the grid scrolls) until :meth:`fit_maps`.
+        """
+        current = self.map_size or self.shown_map_size or COMPACT_BELOW
+        size = round(current * MAP_SIZE_FACTOR ** steps)
+        size = min(max(size, MAP_SIZE_RANGE[0]), MAP_SIZE_RANGE[1])
+        if size == self.map_size:
+            return
+        self.map_size = size
+        if self.cells:
+            self._arrange()
+        self._show_map_size()
+
+    def fit_maps(self) -> None:
+        """Size the maps to show them all in the window again (the default)."""
+        self.map_size = None
+        if self.cells:
+            self._arrange()
+        self._show_map_size()
+
+    def _show_map_size(self) -> None:
+        size = f"{self.shown_map_size} px" if self.shown_map_size else ""
+        self.map_size_label.setText(f"fit · {size}" if self.map_size is None else size)
+        self.map_size_label.setToolTip(
+            "The maps are sized to fit the window (Ctrl+0 returns to this)"
+            if self.map_size is None else
+            f"The maps are {self.map_size} px wide as asked; Ctrl+0 fits them to the window")
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -746,7 +916,7 @@ class MapViewsPanel(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         if self.cells:
-            if self._choose_layout() != (self._groups, self._stacked):
+            if self._choose_layout() != self._layout:
                 self._arrange()
             else:
                 self._size_cells()
@@ -771,11 +941,17 @@ class MapViewsPanel(QWidget):
             if other is not cell:
                 other.view.setRange(xRange=x_range, yRange=y_range, padding=0)
 
+    def reset_view(self) -> None:
+        """Fit the maps to the window and show every image whole (View > Reset zoom)."""
+        self.fit_maps()
+        self.reset_zoom()
+
     def reset_zoom(self) -> None:
         """Show every image whole."""
         for cell in self._all_cells():
             if cell.data is not None:
                 cell.view.autoRange(padding=0)
+                cell.view.enableAutoRange()  # and follow the cell's size until a zoom
 
     # ------------------------------------------------------------------ hover
 
