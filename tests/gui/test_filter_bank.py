@@ -62,7 +62,8 @@ def test_many_filters_fit_the_window_and_larger_maps_scroll(open_window, settle,
     assert views.grid_widget.minimumHeight() > viewport.height()
     views.reset_view()  # Ctrl+0: fitted again
     assert views.map_size is None and views.shown_map_size == fitted
-    assert views.map_size_label.text() == f"fit · {fitted} px"
+    assert views.map_size_label.text() == f"{fitted} px"
+    assert "fit the window" in views.map_size_label.toolTip()
 
 
 def test_unchecking_a_filter_stops_computing_it(open_window, settle):

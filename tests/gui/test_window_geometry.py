@@ -41,3 +41,15 @@ def test_the_window_fits_a_1366x768_screen_on_first_start_and_after_a_big_screen
     # Every panel is still there and reachable: the kernel grid and the parameters.
     assert window.editor.grid.isVisible() and window.params.isVisible()
     assert window.editor.grid.width() > 100 and window.main_splitter.sizes()[2] > 150
+
+
+def test_every_panel_fits_a_1280x720_window(open_window, settle):
+    window = open_window()
+    window.resize(1280, 720)
+    settle(window)
+    assert window.minimumSizeHint().width() <= 1280
+    assert window.width() == 1280
+    params = window.main_splitter.widget(2)
+    # The parameter column gets at least the width its widgets need (none clipped).
+    assert params.width() >= params.minimumSizeHint().width()
+    assert params.geometry().right() <= window.main_splitter.width()

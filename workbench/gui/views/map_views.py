@@ -487,6 +487,10 @@ class MapViewsPanel(QWidget):
             self.mode_combo.setItemData(self.mode_combo.count() - 1, COLOR_MODE_TIPS[key],
                                         Qt.ItemDataRole.ToolTipRole)
         self.mode_combo.setToolTip("How values are mapped to colours.")
+        for combo in (self.colormap_combo, self.mode_combo):  # the bar must fit 1280 px
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(5)
         self.shared_check = QCheckBox("Shared levels")
         self.shared_check.setToolTip("Use one colour scale for all maps (compare strengths) "
                                      "instead of one per map (shows detail in weak maps).")
@@ -504,7 +508,8 @@ class MapViewsPanel(QWidget):
         self.map_size_label = QLabel()
         self.map_size_label.setObjectName("mapSizeLabel")
         self.map_size_label.setMinimumWidth(self.map_size_label.fontMetrics().horizontalAdvance(
-            "fit · 2048 px"))
+            "2048 px"))
+        self.map_size_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._set_option_widgets(self.options)
         self.colormap_combo.currentIndexChanged.connect(self._on_option_widgets_changed)
         self.mode_combo.currentIndexChanged.connect(self._on_option_widgets_changed)
@@ -517,12 +522,11 @@ class MapViewsPanel(QWidget):
             label.setBuddy(widget)
             bar.addWidget(label)
             bar.addWidget(widget)
-            bar.addSpacing(8)
+            bar.addSpacing(4)
         bar.addWidget(self.shared_check)
-        bar.addSpacing(8)
+        bar.addSpacing(4)
         bar.addWidget(self.reset_button)
-        bar.addSpacing(8)
-        bar.addWidget(QLabel("Map size"))
+        bar.addSpacing(4)
         bar.addWidget(self.smaller_button)
         bar.addWidget(self.map_size_label)
         bar.addWidget(self.larger_button)
@@ -885,11 +889,11 @@ class MapViewsPanel(QWidget):
 
     def _show_map_size(self) -> None:
         size = f"{self.shown_map_size} px" if self.shown_map_size else ""
-        self.map_size_label.setText(f"fit · {size}" if self.map_size is None else size)
+        self.map_size_label.setText(size)
         self.map_size_label.setToolTip(
-            "The maps are sized to fit the window (Ctrl+0 returns to this)"
+            "Map width: sized to fit the window (Ctrl+0 returns to this)"
             if self.map_size is None else
-            f"The maps are {self.map_size} px wide as asked; Ctrl+0 fits them to the window")
+            f"Map width: {self.map_size} px as asked; Ctrl+0 fits them to the window")
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
