@@ -42,7 +42,8 @@ GUIDE_SECTIONS: tuple[tuple[str, str, str], ...] = (
      "map beside it. The grid fills the space it has; View > Larger / Smaller map size "
      "(Ctrl++ / Ctrl+-) changes the cell size and View > Reset zoom (Ctrl+0) fits the "
      "maps to the window again and shows every image whole. Small cells show their range "
-     "in the title instead of a colour bar. A map drawn smaller than 1:1 says so in its title (e.g. \u201c1:2\u201d); "
+     "in the title instead of a colour bar. A map drawn smaller than 1:1 says so in its "
+     "title (e.g. \u201c1:2\u201d); "
      "thin lines are kept when it is shrunk. Colormap and Scale choose the colours: "
      "diverging colormaps are always centred on 0. A 1x1 or 2x2 output (global pooling) is "
      "shown as its numbers. <b>Alt+4</b> jumps here."),
