@@ -37,3 +37,16 @@ def test_images_are_averaged_over_the_pixels_inside(dtype):
     np.testing.assert_allclose(shrunk[:, :, 0], [[50, 0], [0, 90]])
     gray = image[:, :, 0].astype(np.float32)
     np.testing.assert_allclose(shrink_for_display(gray, 2, area=True), [[50, 0], [0, 90]])
+
+
+@pytest.mark.parametrize(("shape", "step"), [((37, 29), 4), ((16, 16), 2), ((9, 50), 7)])
+def test_maps_match_a_block_by_block_oracle(shape, step):
+    values = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    values[0, :2] = (2.0, -2.0)  # a tie in magnitude: the maximum is drawn
+    expected = np.empty((-(-shape[0] // step), -(-shape[1] // step)), np.float32)
+    for r in range(expected.shape[0]):
+        for c in range(expected.shape[1]):
+            block = values[r * step:(r + 1) * step, c * step:(c + 1) * step].ravel()
+            strongest = np.abs(block).max()
+            expected[r, c] = block[np.abs(block) == strongest].max()
+    np.testing.assert_array_equal(shrink_for_display(values, step), expected)
