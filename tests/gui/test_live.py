@@ -834,6 +834,26 @@ def test_large_maps_are_decimated_for_drawing_only(qtbot):
     assert cell.image.image.shape == (720, 1280, 4)
 
 
+def test_a_title_too_long_for_its_cell_falls_back_to_the_short_one(qtbot):
+    from workbench.gui.views.map_views import CellKey, MapCell
+
+    cell = MapCell(CellKey("conv", 0))
+    qtbot.addWidget(cell)
+    cell.resize(420, 300)
+    cell.show()
+    values = np.zeros((510, 510), np.float32)
+    cell.show_map(values, MapLook("minmax", (0.0, 1.0), "gray"))
+    cell.view.autoRange(padding=0)
+    cell.set_title("Horizontal line — 510x510", "Horizontal line")
+    qtbot.waitUntil(lambda: "1:" in cell.shown_title, timeout=TIMEOUT)
+    assert cell.shown_title.startswith("Horizontal line — 510x510 · 1:")
+    assert cell.title.opts["justify"] == "center"
+    cell.resize(190, 200)  # too narrow for the whole title: the name and the scale stay
+    qtbot.waitUntil(lambda: "510x510" not in cell.shown_title, timeout=TIMEOUT)
+    assert cell.shown_title.startswith("Horizontal line · 1:")
+    assert cell.title_text == "Horizontal line — 510x510"  # what the map is, unchanged
+
+
 def test_an_invalid_pipeline_keeps_the_input_moving(live_window, qtbot):
     from dataclasses import replace
 

@@ -18,6 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QFontMetrics,
     QImage,
     QKeySequence,
     QPen,
@@ -67,6 +68,7 @@ from workbench.session import Session
 VIEW_BACKGROUND = "#1e2024"
 VIEW_FOREGROUND = "#d8dce3"
 FIELD_COLOR = "#ffb300"
+TITLE_POINT_SIZE = 9.0
 # Width taken by the colour bar and margins, height by the title: what a map cannot use.
 CELL_CHROME = (56, 30)
 COMPACT_CHROME = (8, 44)  # a compact cell: no colour bar (its levels are in the title)
@@ -165,8 +167,11 @@ class MapCell(pg.GraphicsLayoutWidget):
         self._title_short = ""
         self.ci.setContentsMargins(3, 2, 3, 3)
         self.ci.setSpacing(2)
-        self.title = _TitleLabel("", size="9pt", color=VIEW_FOREGROUND)
+        self.title = _TitleLabel("", size=f"{TITLE_POINT_SIZE:g}pt", color=VIEW_FOREGROUND)
         self.ci.addItem(self.title, row=0, col=0, colspan=2)
+        title_font = self.title.item.font()
+        title_font.setPointSizeF(TITLE_POINT_SIZE)
+        self._title_metrics = QFontMetrics(title_font)
         self.view: pg.ViewBox = self.ci.addViewBox(row=1, col=0, lockAspect=True,
                                                    invertY=True, enableMenu=False)
         self.view.setDefaultPadding(0.0)
@@ -244,11 +249,7 @@ class MapCell(pg.GraphicsLayoutWidget):
         return self.labels.big and bool(self.labels.items)
 
     def _step_for_view(self) -> int:
-        try:
-            dx, dy = (float(v) for v in self.view.viewPixelSize())
-        except (TypeError, ValueError, ZeroDivisionError):
-            return 1
-        step = math.floor(min(dx, dy)) if math.isfinite(dx) and math.isfinite(dy) else 1
+        step = math.floor(self.scale)
         return step if step >= MIN_DISPLAY_STEP else 1
 
     def _draw(self) -> None:
@@ -295,7 +296,7 @@ class MapCell(pg.GraphicsLayoutWidget):
             dx, dy = (float(v) for v in self.view.viewPixelSize())
         except (TypeError, ValueError, ZeroDivisionError):
             return 1.0
-        scale = max(dx, dy)
+        scale = min(dx, dy)  # equal: the aspect is locked
         return scale if math.isfinite(scale) and scale > 0 else 1.0
 
     def set_compact(self, compact: bool) -> None:
@@ -309,7 +310,6 @@ class MapCell(pg.GraphicsLayoutWidget):
         if compact == self.compact:
             return
         self.compact = compact
-        self.title.opts["justify"] = "left" if compact else "center"  # clip the end, not both
         if self.bar is not None:
             # A hidden item keeps its room in the layout: the bar leaves it instead.
             if compact:
@@ -320,18 +320,30 @@ class MapCell(pg.GraphicsLayoutWidget):
         self._show_title()
 
     def _show_title(self) -> None:
-        parts = [self._title_short if self.compact else self._title_base]
+        """Title, scale (below 1:1) and, compact, the colour range on a second line.
+
+        The full title gives way to the short one (the filter's name) when it would not
+        fit the cell; what still does not fit is clipped at its end, never its start.
+        """
         scale = self.scale
-        if self.data is not None and scale > 1.05:
-            parts.append(f"1:{scale:.1f}".replace(".0", ""))
-        text = " · ".join(p for p in parts if p)
+        suffix = f" · 1:{round(scale, 1):g}" if self.data is not None and scale > 1.05 else ""
+        room = self.width() - 8
+        base = self._title_short if self.compact else self._title_base
+        if self._title_width(base + suffix) > room:
+            base = self._title_short
+        first = base + suffix if base else suffix.removeprefix(" · ")
+        fits = self._title_width(first) <= room
+        text = first
         if self.compact and self.bar is not None and self.look is not None \
                 and not self.shows_values_as_text:  # the colour bar's range, on a 2nd line
             low, high = self.look.levels
             text += f"<br>{format_value(low)} … {format_value(high)}"
-
+        self.title.opts["justify"] = "center" if fits and not self.compact else "left"
         if text != self.shown_title:  # setText re-lays out the whole view
             self.title.setText(text)
+
+    def _title_width(self, text: str) -> int:
+        return self._title_metrics.horizontalAdvance(text)
 
     def update_bar(self) -> None:
         """Show the image's current levels on the colour bar (or a compact title)."""
