@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Layer, Pipeline, Pool, default_pipeline
+from workbench.gui.appearance import tones
 from workbench.gui.views.map_views import CellKey
 from workbench.render import ViewOptions
 
@@ -94,7 +95,9 @@ def test_impossible_stride_and_padding_shows_why_and_keeps_the_last_maps(typed_w
     window.params.stride.boxes[1].setValue(2)
     settle(window)
     assert "padding='same' requires stride 1" in window.params.error_text
-    assert window.params.error_label.styleSheet().startswith("color: #c62828")
+    label = window.params.error_label
+    assert label.property("tone") == "error"  # drawn in the appearance's error colour
+    assert label.palette().color(label.foregroundRole()).name() == tones(label).error
     assert window.views.error_banner.isVisibleTo(window)
     assert "showing the last good result" in window.views.error_banner.text()
     assert window.session.result is good

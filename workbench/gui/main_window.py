@@ -32,6 +32,7 @@ from workbench.gui.actions.raw_data import RawDataActions
 from workbench.gui.actions.undo_keys import install_undo_key_filter
 from workbench.gui.actions.window_files import WindowFiles
 from workbench.gui.actions.workspace_state import raw_spec, restore_raw
+from workbench.gui.appearance import appearance_controller
 from workbench.gui.compute_worker import ComputeController
 from workbench.gui.kernel_editor import KernelEditor
 from workbench.gui.learning import LearningWindows
@@ -92,6 +93,9 @@ class MainWindow(QMainWindow):
         start = settings.pipeline
         if start.input_mode == "raw":  # opened on its image; the raw data follows if saved
             start = set_input_mode(start, image_input_mode(start))
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.appearance = appearance_controller(app, settings.appearance)
         self.session = Session(start, settings.max_side, view=settings.view)
         self.session.message.connect(self._on_message)
         self.compute = ComputeController(self)
@@ -120,9 +124,7 @@ class MainWindow(QMainWindow):
         self.editor.sigMessage.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.views.sigHoverText.connect(self.status.show_hover)
         self.session.view_changed.connect(self._on_view_options_changed)
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
+        app.aboutToQuit.connect(self.shutdown)
 
         self._on_history_changed(False, False)
         self.compute.start()
@@ -159,7 +161,6 @@ class MainWindow(QMainWindow):
         self.left_splitter.setStretchFactor(0, 0)
         self.left_splitter.setStretchFactor(1, 1)
         self.left_splitter.setStretchFactor(2, 0)
-        self.left_splitter.setChildrenCollapsible(False)
 
         param_scroll = QScrollArea()
         param_scroll.setWidgetResizable(True)
@@ -184,13 +185,15 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setStretchFactor(2, 0)
-        self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.setCollapsible(1, False)  # the side panes fold (View > Panels)
         self.main_splitter.setSizes([LEFT_WIDTH, DEFAULT_SIZE[0] - LEFT_WIDTH - 360, 360])
         # Tall enough for the tool buttons wrapped at the default width and a 7x7 kernel.
         kernel_box = self.left_splitter.widget(2)
         kernel_height = max(kernel_box.heightForWidth(LEFT_WIDTH), kernel_box.sizeHint().height())
         kernel_height += (KERNEL_ROOM_ROWS - 3) * self.editor.grid.cell_size().height()
-        layers_height = self.left_splitter.widget(0).sizeHint().height()
+        layers_box = self.left_splitter.widget(0)
+        # The shape line under the layer buttons wraps at the column's width.
+        layers_height = max(layers_box.heightForWidth(LEFT_WIDTH), layers_box.sizeHint().height())
         self.left_splitter.setSizes([layers_height,
                                      DEFAULT_SIZE[1] - 90 - kernel_height - layers_height,
                                      kernel_height])
@@ -218,6 +221,8 @@ class MainWindow(QMainWindow):
         if s.left_splitter_state:
             self.left_splitter.restoreState(QByteArray(s.left_splitter_state))
         self.views.restore_splitter(s.views_splitter_state)
+        for toggle in self.menus.panel_toggles.values():
+            toggle.sync()
 
     def fit_to_screen(self, available: QRect | None, restored: bool = False) -> None:
         """Fit the window into a screen's available area (see :mod:`window_geometry`).
@@ -241,6 +246,9 @@ class MainWindow(QMainWindow):
         name : {"bank", "kernel", "parameters", "maps"}
             The panel.
         """
+        pane = {"bank": "side", "kernel": "side", "parameters": "parameters"}.get(name)
+        if pane is not None:
+            self.menus.panel_toggles[pane].set_shown(True)
         if name == "bank":
             self.bank.list.setFocus(Qt.FocusReason.ShortcutFocusReason)
         elif name == "kernel":
@@ -394,6 +402,7 @@ class MainWindow(QMainWindow):
             s.image = state.source
         s.max_side = state.max_side
         s.view = self.session.view_options
+        s.appearance = self.appearance.key
         s.live = self.live_panel.choices()
         s.raw = raw_spec(state.raw) if state.raw is not None else None
         s.selected_filter = max(self.session.selection.filter, 0)

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from workbench.core import Pipeline, default_pipeline, from_json, to_json
+from workbench.gui.appearance import APPEARANCES, DEFAULT_APPEARANCE
 from workbench.gui.live.recording import RECORD_KINDS
 from workbench.io.images import DEFAULT_MAX_SIDE
 from workbench.io.workspace import SourceSpec
@@ -74,6 +75,7 @@ class WorkbenchSettings:
     recent_workspaces: list[str] = field(default_factory=list)
     max_side: int = DEFAULT_MAX_SIDE
     view: ViewOptions = field(default_factory=ViewOptions)
+    appearance: str = DEFAULT_APPEARANCE
     selected_filter: int = 0
     geometry: bytes = b""
     window_state: bytes = b""
@@ -235,6 +237,8 @@ def load_settings() -> tuple[WorkbenchSettings, list[str]]:
         colormap if colormap in COLORMAPS else defaults.view.colormap,
         mode if mode in COLOR_MODES else defaults.view.mode,
         defaults.view.shared if shared is None else shared)
+    appearance = _text(store.value("view/appearance"))
+    settings.appearance = appearance if appearance in APPEARANCES else defaults.appearance
     settings.selected_filter = _as_int(store.value("window/selected_filter"), 0, 10_000) or 0
     settings.geometry = _as_bytes(store.value("window/geometry"))
     settings.window_state = _as_bytes(store.value("window/state"))
@@ -272,6 +276,7 @@ def save_settings(settings: WorkbenchSettings) -> Path:
     store.setValue("view/colormap", settings.view.colormap)
     store.setValue("view/color_mode", settings.view.mode)
     store.setValue("view/shared_levels", settings.view.shared)
+    store.setValue("view/appearance", settings.appearance)
     store.setValue("window/selected_filter", settings.selected_filter)
     store.setValue("window/geometry", QByteArray(settings.geometry))
     store.setValue("window/state", QByteArray(settings.window_state))

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core import Pipeline, PipelineResult
 from workbench.gui.actions import file_prompts
+from workbench.gui.appearance import set_kind, tones
 from workbench.io.errors import ExportCancelled
 from workbench.io.maps import ExportOptions, PlannedFile, export_maps, plan_export
 from workbench.io.naming import DEFAULT_PATTERN, MAP_FIELDS
@@ -275,9 +276,6 @@ class ExportMapsDialog(QDialog):
         self.error_label.setObjectName("exportError")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.setStyleSheet("QLabel { background: #fdecea; color: #b71c1c; "
-                                       "border: 1px solid #f5c2c0; border-radius: 3px; "
-                                       "padding: 4px 8px; }")
         self.error_label.hide()
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -430,7 +428,7 @@ class ExportMapsDialog(QDialog):
                                         self.options(overwrite=True))
         except ValueError as exc:
             self.summary_label.setText(f"Cannot export: {exc}.")
-            self.summary_label.setStyleSheet("color: #b71c1c;")
+            set_kind(self.summary_label, "tone", "error")
             self.export_button.setEnabled(False)
             return []
         existing = 0
@@ -439,7 +437,7 @@ class ExportMapsDialog(QDialog):
             existing += exists
             item = QListWidgetItem(planned.path.name + ("   (exists)" if exists else ""))
             if exists:
-                item.setForeground(QColor("#b26a00"))
+                item.setForeground(QColor(tones(self).warning))
             item.setToolTip(str(planned.path))
             self.preview_list.addItem(item)
         count = len(self._planned)
@@ -449,7 +447,7 @@ class ExportMapsDialog(QDialog):
         elif existing:
             text += f"; {existing} already exist (you will be asked before they are replaced)"
         self.summary_label.setText(text + ".")
-        self.summary_label.setStyleSheet("")
+        set_kind(self.summary_label, "tone", "")
         self.export_button.setEnabled(True)
         return self._planned
 

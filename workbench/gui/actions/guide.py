@@ -58,9 +58,12 @@ GUIDE_SECTIONS: tuple[tuple[str, str, str], ...] = (
      "File > Export maps (Ctrl+E) writes maps as PNG exactly as displayed, or as NumPy "
      "arrays; the filter bank and the whole model can be saved, and copied as PyTorch or "
      "Keras code."),
-    ("view", "Appearance",
+    ("view", "Appearance and panels",
      "View > Appearance follows the system's light or dark scheme, or keeps Light or Dark; "
-     "the choice is remembered."),
+     "the choice is remembered. The feature maps keep their dark background in both. "
+     "View > Panels folds the left column (Ctrl+Alt+B), the parameters (Ctrl+Alt+P) or the "
+     "input and inspector (Ctrl+Alt+I) away to give the maps the room; dragging a splitter "
+     "to the edge does the same, and Alt+1..3 bring a folded panel back."),
 )
 
 

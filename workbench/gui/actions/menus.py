@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from workbench.gui.actions.help_boxes import HelpBoxes
 from workbench.gui.actions.raw_data import RawDataActions
 from workbench.gui.actions.window_files import WindowFiles
+from workbench.gui.appearance import APPEARANCE_TIPS, APPEARANCES, AppearanceController
 from workbench.gui.kernel_editor import KernelEditor
 from workbench.gui.learning import LearningWindows
 from workbench.gui.live.panel import LivePanel
+from workbench.gui.panel_toggles import PanelToggle
 from workbench.gui.panels.filter_bank import FilterBankPanel
 from workbench.gui.panels.layer_strip import LayerStrip
 from workbench.gui.qt_actions import make_action
@@ -31,6 +33,17 @@ from workbench.session import Session
 # Panels the keyboard focus can jump to (View > Go to, Alt+1 .. Alt+4), in that order.
 FOCUS_TARGETS: dict[str, str] = {"bank": "&Filter bank", "kernel": "&Kernel grid",
                                  "parameters": "&Parameters", "maps": "&Maps"}
+
+# Panes that fold away (View > Panels): splitter attribute of the window ("views": the map
+# panel's own splitter), pane index, title, shortcut, tip.
+PANELS: dict[str, tuple[str, int, str, str, str]] = {
+    "side": ("main_splitter", 0, "Show &layers, bank and kernel", "Ctrl+Alt+B",
+             "Show or fold away the left column (drag its edge to resize)"),
+    "parameters": ("main_splitter", 2, "Show &parameters", "Ctrl+Alt+P",
+                   "Show or fold away the parameter column on the right"),
+    "input": ("views", 0, "Show &input and inspector", "Ctrl+Alt+I",
+              "Show or fold away the input image and the arithmetic panel beside the maps"),
+}
 
 
 class MenuHost(Protocol):
@@ -47,6 +60,8 @@ class MenuHost(Protocol):
     raw_data: RawDataActions
     help: HelpBoxes
     learning: LearningWindows
+    main_splitter: QSplitter
+    appearance: AppearanceController
 
     def open_image(self, path: str | Path) -> bool: ...  # noqa: D102
     def open_image_dialog(self) -> None: ...  # noqa: D102
@@ -190,6 +205,17 @@ class WindowMenus:
                 group.addAction(action)
                 menu.addAction(action)
         self.check_view_actions(views.options)
+        appearance_menu = view_menu.addMenu("&Appearance")
+        appearance_group = QActionGroup(window)
+        self.appearance_actions: dict[str, QAction] = {}
+        for key, title in APPEARANCES.items():
+            action = make_action(window, title, lambda key=key: host.appearance.apply(key),
+                                 tip=APPEARANCE_TIPS[key])
+            action.setCheckable(True)
+            action.setChecked(key == host.appearance.key)
+            appearance_group.addAction(action)
+            appearance_menu.addAction(action)
+            self.appearance_actions[key] = action
         view_menu.addSeparator()
         view_menu.addAction(make_action(
             window, "&Larger map size", lambda: views.change_map_size(1),
@@ -201,6 +227,16 @@ class WindowMenus:
         view_menu.addAction(make_action(
             window, "Reset zoom", views.reset_view, "Ctrl+0",
             "Fit the maps to the window and show every image whole"))
+        panels_menu = view_menu.addMenu("&Panels")
+        self.panel_toggles: dict[str, PanelToggle] = {}
+        for name, (splitter, index, title, keys, tip) in PANELS.items():
+            action = QAction(title, window)
+            action.setShortcut(QKeySequence(keys))
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+            self.panel_toggles[name] = PanelToggle(getattr(host, splitter) if splitter != "views"
+                                                   else host.views.splitter, index, action)
+            panels_menu.addAction(action)
         focus_menu = view_menu.addMenu("&Go to")
         self.focus_actions: dict[str, QAction] = {}
         for number, (name, title) in enumerate(FOCUS_TARGETS.items(), start=1):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.actions import file_prompts
+from workbench.gui.appearance import set_kind
 from workbench.gui.live.controller import LiveController, LiveState, LiveStats
 from workbench.gui.live.recording import RECORD_KINDS, RecordTarget
 from workbench.gui.qt_actions import make_action
@@ -588,8 +589,7 @@ class LivePanel(QWidget):
     def _on_recording_changed(self, path: Path | None) -> None:
         recording = path is not None
         self.record_button.setText("■ Stop recording" if recording else "● Record…")
-        self.record_button.setStyleSheet("color: #c62828; font-weight: 600;" if recording
-                                         else "")
+        set_kind(self.record_button, "tone", "error" if recording else "")
         self.record_action.setText("Stop &recording" if recording else "&Record…")
         if recording:
             self.record_button.setToolTip(f"Recording to {path}; click to stop and finish the "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Pipeline
+from workbench.gui.appearance import tones
 from workbench.gui.qt_actions import make_action
 from workbench.session import InputState, Selection, Session
 from workbench.session.stack_edits import STACK_PRESETS, layer_summary, stack_steps
@@ -165,6 +166,14 @@ class LayerStrip(QWidget):
         steps, problem = stack_steps(self._session.pipeline, tensor.shape)
         self._plain = " → ".join(steps) + (f" → {problem}" if problem else "")
         text = " → ".join(html.escape(s) for s in steps)
+        t = tones(self)
         if problem:
-            text += f" → <span style='color:#b71c1c'>{html.escape(problem)}</span>"
-        self.shapes.setText(f"<span style='color:#5f6670'>{text}</span>")
+            text += f" → <span style='color:{t.error}'>{html.escape(problem)}</span>"
+        self.shapes.setText(f"<span style='color:{t.muted}'>{text}</span>")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Redraw the shape line in the new colours when the appearance changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_shapes_key"):
+            self._shapes_key = (None, None)
+            self._update_shapes()

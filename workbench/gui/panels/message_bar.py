@@ -8,11 +8,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
-_STYLES = {
-    "error": ("#fdecea", "#b71c1c", "#f5c2c0"),
-    "warning": ("#fff8e1", "#6d4c00", "#ffe082"),
-    "info": ("#e8f0fe", "#174ea6", "#c6dafc"),
-}
+from workbench.gui.appearance import set_kind
+
+KINDS = ("error", "warning", "info")
 
 
 class MessageBar(QFrame):
@@ -57,10 +55,9 @@ class MessageBar(QFrame):
         kind : {"error", "warning", "info"}, optional
             Colour scheme.
         """
-        background, color, border = _STYLES[kind]
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         self.kind = kind
-        self.setStyleSheet(f"#messageBar {{ background: {background}; border: 1px solid "
-                           f"{border}; border-radius: 3px; }} #messageBar QLabel "
-                           f"{{ color: {color}; }}")
+        set_kind(self, "kind", kind)  # coloured by the appearance's style sheet
         self.label.setText(text)
         self.show()

@@ -41,8 +41,6 @@ from workbench.session.edits import (
     set_input_mode,
 )
 
-ERROR_COLOR = "#c62828"
-
 
 class PairSpinBox(QWidget):
     """Two spin boxes for a ``(vertical, horizontal)`` pair, e.g. a stride.
@@ -228,7 +226,7 @@ class ParameterPanel(QWidget):
         self.error_label = QLabel()
         self.error_label.setObjectName("errorLabel")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.error_label.setProperty("tone", "error")  # coloured by the appearance
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from workbench.session import InputState, Session
@@ -34,8 +35,7 @@ class TutorialBanner(QWidget):
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.back_button)
-        self.setStyleSheet("QWidget#tutorialBanner { background: #e8f1fb; "
-                           "border: 1px solid #b6d0ee; border-radius: 3px; }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # the appearance's colours
         session.input_changed.connect(self._on_input_changed)
         self._on_input_changed(session.input)
 

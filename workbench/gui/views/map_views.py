@@ -547,9 +547,6 @@ class MapViewsPanel(QWidget):
         self.error_banner = QLabel()
         self.error_banner.setObjectName("computeError")
         self.error_banner.setWordWrap(True)
-        self.error_banner.setStyleSheet("QLabel { background: #fdecea; color: #b71c1c; "
-                                        "border: 1px solid #f5c2c0; border-radius: 3px; "
-                                        "padding: 4px 8px; }")
         self.error_banner.hide()
 
         self.input_cell = MapCell(CellKey("input"), colorbar=False)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from workbench.core import Explanation
+from workbench.gui.appearance import Tones, tones
 from workbench.render import format_value
 
 # Larger windows are summarised instead of listed: a 7x7 table still fits the column.
@@ -23,7 +24,7 @@ def _value(v: float) -> str:
     return html.escape(format_value(float(v)))
 
 
-def _table(values: np.ndarray, weights: np.ndarray | None = None,
+def _table(t: Tones, values: np.ndarray, weights: np.ndarray | None = None,
            padded: np.ndarray | None = None) -> str:
     rows = []
     for i in range(values.shape[0]):
@@ -32,10 +33,10 @@ def _table(values: np.ndarray, weights: np.ndarray | None = None,
             pad = padded is not None and bool(padded[i, j])
             text = f"<i>{_value(values[i, j])}</i>" if pad else f"<b>{_value(values[i, j])}</b>"
             if weights is not None:
-                text += f"<br><span style='color:#8a8f98'>×{_value(weights[i, j])}</span>"
+                text += f"<br><span style='color:{t.faint}'>×{_value(weights[i, j])}</span>"
             if pad:
-                text += "<br><span style='color:#b0b4ba'>pad</span>"
-                cells.append(f"<td align='center' bgcolor='#eceef1'>{text}</td>")
+                text += f"<br><span style='color:{t.faint}'>pad</span>"
+                cells.append(f"<td align='center' bgcolor='{t.pad_cell}'>{text}</td>")
             else:
                 cells.append(f"<td align='center'>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -68,15 +69,22 @@ class PatchInspector(QLabel):
         self.explanation: Explanation | None = None
         self._pinned = False
         self._look: tuple[list[str], str, str, str] = ([], "None", "", "zeros")
-        self.setStyleSheet("QLabel#patchInspector { background: #f7f8fa; border: 1px solid "
-                           "#dde1e6; border-radius: 3px; padding: 6px; }")
         self.setToolTip("How the value under the cursor is computed.")
         self.show_hint()
 
     def show_hint(self) -> None:
         """Show what hovering does."""
         self.explanation = None
-        self.setText(f"<span style='color:#5f6670'>{html.escape(HINT)}</span>")
+        self.setText(f"<span style='color:{tones(self).muted}'>{html.escape(HINT)}</span>")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Redraw the text in the new colours when the appearance changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_look"):
+            if self.explanation is None:
+                self.show_hint()
+            else:
+                self._render()
 
     def set_pinned(self, pinned: bool) -> None:
         """Say whether the shown value stays while the mouse moves on.
@@ -116,9 +124,10 @@ class PatchInspector(QLabel):
         e = self.explanation
         assert e is not None
         names, activation, pool, padding_mode = self._look
+        t = tones(self)
         parts = []
         if self._pinned:
-            parts.append("<span style='color:#9a6700'>Pinned: click the value again, press "
+            parts.append(f"<span style='color:{t.note}'>Pinned: click the value again, press "
                          "Esc or <a href='unpin'>follow the mouse</a></span>")
         where = f"layer {e.layer + 1}: " if e.layer > 0 else ""
         if e.pool_values is not None:
@@ -126,7 +135,7 @@ class PatchInspector(QLabel):
             values = e.pool_values
             if values.size <= MAX_LISTED_TAPS:
                 parts.append(f"{html.escape(pool.lower())} of these feature-map values:")
-                parts.append(_table(values))
+                parts.append(_table(t, values))
             else:
                 parts.append(f"{html.escape(pool.lower())} over {values.shape[0]}x"
                              f"{values.shape[1]} feature-map values")
@@ -138,7 +147,7 @@ class PatchInspector(QLabel):
         first = e.terms[0]
         kh, kw = first.patch.shape
         if kh * kw <= MAX_LISTED_TAPS:
-            parts.append("input value <span style='color:#8a8f98'>× weight</span> per tap"
+            parts.append(f"input value <span style='color:{t.faint}'>× weight</span> per tap"
                          + (f" (<i>pad</i>: {html.escape(padding_mode)} padding)"
                             if any(t.padded.any() for t in e.terms) else "") + ":")
             for i, term in enumerate(e.terms[:MAX_LISTED_CHANNELS]):
@@ -147,7 +156,7 @@ class PatchInspector(QLabel):
                     heading = f"{html.escape(names[i])}: Σ = {_value(term.partial_sum)}"
                     if e.layer > 0:
                         heading += f" &nbsp;<a href='down:{term.channel}'>step down</a>"
-                parts.append(heading + _table(term.patch, term.weights, term.padded))
+                parts.append(heading + _table(t, term.patch, term.weights, term.padded))
             rest = e.terms[MAX_LISTED_CHANNELS:]
             if rest:
                 items = []
@@ -173,7 +182,7 @@ class PatchInspector(QLabel):
                 where = "input" if i == len(e.path) - 1 else f"L{e.layer - i} maps"
                 steps.append(f"{where} rows {y0}–{y1 - 1}, cols {x0}–{x1 - 1} "
                              f"({y1 - y0}x{x1 - x0})")
-            parts.append("<span style='color:#5f6670'>depends on " + " → ".join(steps)
+            parts.append(f"<span style='color:{t.muted}'>depends on " + " → ".join(steps)
                          + " (outlined on the input)</span>")
         self.setText("<br>".join(parts))
 
