@@ -64,7 +64,14 @@ def gui_parser() -> argparse.ArgumentParser:
                         help="render the window offscreen once results arrive, save, exit")
     parser.add_argument("--size", metavar="WxH", type=_window_size,
                         help="window size, e.g. 1280x720 (for a screenshot of a small screen)")
+    parser.add_argument("--appearance", choices=APPEARANCE_CHOICES,
+                        help="light or dark window for this run (default: as remembered, "
+                             "View > Appearance)")
     return parser
+
+
+# The keys of workbench.gui.appearance.APPEARANCES (not imported: the CLI starts without Qt).
+APPEARANCE_CHOICES = ("system", "light", "dark")
 
 
 def _window_size(text: str) -> tuple[int, int]:
@@ -97,4 +104,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workbench.gui.app import run_gui
 
     return run_gui(workspace=options.workspace_opt or options.workspace, image=options.image,
-                   screenshot=options.screenshot, size=options.size)
+                   screenshot=options.screenshot, size=options.size,
+                   appearance=options.appearance)

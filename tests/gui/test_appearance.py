@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from workbench.gui.appearance import (
@@ -218,3 +218,30 @@ def test_default_colormaps_are_colour_blind_safe():
     for key in ("viridis", "inferno", "gray"):  # sequential: lightness rises throughout
         lightness = _lab(_linear(lookup_table(key)[:, :3]))[:, 0]
         assert np.all(np.diff(lightness) > -0.5), key
+
+
+def test_unchecked_boxes_have_a_visible_frame_in_the_dark(open_window):
+    from PySide6.QtWidgets import QCheckBox
+
+    from workbench.gui.appearance import INDICATOR_FRAME
+    window = open_window()
+    window.appearance.apply("dark")
+    try:
+        box = QCheckBox("x", window)
+        box.resize(box.sizeHint())
+        image = box.grab().toImage()
+        frame = QColor(INDICATOR_FRAME)
+        close = [image.pixelColor(x, y) for x in range(image.width())
+                 for y in range(image.height())]
+        assert sum(abs(c.red() - frame.red()) + abs(c.green() - frame.green())
+                   + abs(c.blue() - frame.blue()) < 40 for c in close) >= 20
+    finally:
+        window.appearance.apply("light")
+
+
+def test_the_command_line_offers_every_appearance():
+    from workbench.cli import APPEARANCE_CHOICES, gui_parser
+    from workbench.gui.appearance import APPEARANCES
+
+    assert APPEARANCE_CHOICES == tuple(APPEARANCES)
+    assert gui_parser().parse_args(["--appearance", "dark"]).appearance == "dark"

@@ -95,7 +95,8 @@ def _take_screenshot(app: QApplication, window: MainWindow, out: Path) -> int:
 
 
 def run_gui(workspace: str | None = None, image: str | None = None,
-            screenshot: str | None = None, size: tuple[int, int] | None = None) -> int:
+            screenshot: str | None = None, size: tuple[int, int] | None = None,
+            appearance: str | None = None) -> int:
     """Open the Conv Workbench window and run the event loop.
 
     Parameters
@@ -109,6 +110,8 @@ def run_gui(workspace: str | None = None, image: str | None = None,
         cannot be), and exit. The session is not saved in this mode.
     size : (int, int), optional
         Window width and height, instead of the remembered (or screen-fitted) size.
+    appearance : str, optional
+        "system", "light" or "dark" instead of the remembered appearance.
 
     Returns
     -------
@@ -123,6 +126,8 @@ def run_gui(workspace: str | None = None, image: str | None = None,
     settings, messages = load_settings()
     if image:
         settings.image = str(Path(image).resolve())
+    if appearance is not None:
+        settings.appearance = appearance
     window = MainWindow(settings, messages, persist=screenshot is None)
     if workspace:
         if not window.open_workspace(workspace) and screenshot:

@@ -15,9 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
+from PySide6.QtCore import QObject, QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QWidget,
+)
 
 # Setting key -> menu title, in menu order.
 APPEARANCES: dict[str, str] = {
@@ -31,6 +38,9 @@ APPEARANCE_TIPS: dict[str, str] = {
     "dark": "Light text on a dark window",
 }
 DEFAULT_APPEARANCE = "system"
+# The frame drawn around check boxes and radio buttons in the dark appearance.
+INDICATOR_FRAME = "#8d949e"
+INDICATOR_FRAME_DISABLED = "#555a62"
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,38 @@ def set_kind(widget: QWidget, name: str, value: str) -> None:
         style.polish(child)
 
 
+class OutlinedIndicatorStyle(QProxyStyle):
+    """Fusion with a visible frame around check boxes and radio buttons on dark palettes.
+
+    Fusion outlines an indicator in a darker shade of the window colour, which vanishes on
+    a dark window: an unchecked filter in the bank would show no box at all.
+    """
+
+    _FRAMED = (QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+               QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck)
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement,  # noqa: N802 (Qt override)
+                      option: QStyleOption, painter: QPainter,
+                      widget: QWidget | None = None) -> None:
+        """Draw as Fusion does, then frame check boxes and radio buttons."""
+        super().drawPrimitive(element, option, painter, widget)
+        radio = element == QStyle.PrimitiveElement.PE_IndicatorRadioButton
+        if element not in self._FRAMED and not radio:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
+        painter.setPen(QPen(QColor(INDICATOR_FRAME if enabled else INDICATOR_FRAME_DISABLED),
+                            1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
+        if radio:
+            painter.drawEllipse(rect)
+        else:
+            painter.drawRoundedRect(rect, 2.0, 2.0)
+        painter.restore()
+
+
 class AppearanceController(QObject):
     """Owns the application's look: applies an appearance and follows the desktop's scheme.
 
@@ -285,16 +327,18 @@ class AppearanceController(QObject):
             self._set_style(self._native_style)
             palette = QPalette(self._native_palette)
         else:
-            fusion = self._set_style("Fusion")
+            fusion = self._set_style("Fusion", outlined=want_dark)
             palette = dark_palette() if want_dark else fusion
         self._app.setPalette(palette)
         self._app.setStyleSheet(style_sheet(DARK_TONES if want_dark else LIGHT_TONES))
 
-    def _set_style(self, name: str) -> QPalette:
-        if self._app.style().name().lower() != name.lower():
+    def _set_style(self, name: str, outlined: bool = False) -> QPalette:
+        current = self._app.style()
+        if (current.name().lower() != name.lower()
+                or isinstance(current, OutlinedIndicatorStyle) != outlined):
             style = QStyleFactory.create(name)
             if style is not None:
-                self._app.setStyle(style)
+                self._app.setStyle(OutlinedIndicatorStyle(style) if outlined else style)
         return self._app.style().standardPalette()
 
     def _on_scheme_changed(self, scheme: Qt.ColorScheme) -> None:

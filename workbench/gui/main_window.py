@@ -192,8 +192,10 @@ class MainWindow(QMainWindow):
         kernel_height = max(kernel_box.heightForWidth(LEFT_WIDTH), kernel_box.sizeHint().height())
         kernel_height += (KERNEL_ROOM_ROWS - 3) * self.editor.grid.cell_size().height()
         layers_box = self.left_splitter.widget(0)
-        # The shape line under the layer buttons wraps at the column's width.
-        layers_height = max(layers_box.heightForWidth(LEFT_WIDTH), layers_box.sizeHint().height())
+        # The shape line under the layer buttons wraps; leave room for a second line on the
+        # narrower column of a small screen.
+        layers_height = max(layers_box.heightForWidth(LEFT_WIDTH - 80),
+                            layers_box.sizeHint().height())
         self.left_splitter.setSizes([layers_height,
                                      DEFAULT_SIZE[1] - 90 - kernel_height - layers_height,
                                      kernel_height])
