@@ -6,7 +6,7 @@ import reference as ref
 from hypothesis import given
 from test_conv import ConvCase, conv_cases
 
-from workbench.core import conv1d, conv2d, frequency_response, sliding_steps
+from workbench.core import conv1d, conv2d, frequency_response, plan_slide, sliding_steps
 
 
 @given(conv_cases(2))
@@ -30,6 +30,21 @@ def test_every_step_sums_to_the_convolution_output(case: ConvCase):
     scale = float(np.abs(x).max() * np.abs(w).sum() + 1.0)
     totals = np.array([s.total for s in steps]).reshape(out.shape)
     np.testing.assert_allclose(totals, expected, rtol=1e-5, atol=1e-5 * scale)
+    # random access gives the same steps, and index_of finds them
+    plan = plan_slide(x, w, b, **case.kwargs)
+    assert len(plan) == len(steps) and plan.out_size == (h_out, w_out)
+    for i in {0, len(steps) // 3, len(steps) - 1}:
+        got, want = plan.step(i), steps[i]
+        assert (got.filter, got.y, got.x) == (want.filter, want.y, want.x)
+        assert plan.index_of(got.filter, got.y, got.x) == i
+        np.testing.assert_array_equal(got.cols, want.cols)
+        np.testing.assert_array_equal(got.products, want.products)
+        assert got.total == want.total
+    assert plan.step(-1).total == steps[-1].total
+    with pytest.raises(IndexError):
+        plan.step(len(steps))
+    with pytest.raises(IndexError):
+        plan.index_of(f_count, 0, 0)
     step = steps[len(steps) // 2]
     np.testing.assert_allclose(step.products, step.values * step.weights, rtol=1e-6)
     assert step.partial_sums[-1] + step.bias == pytest.approx(step.total, rel=1e-5,

@@ -69,7 +69,13 @@ from workbench.core.receptive import (
     receptive_field,
 )
 from workbench.core.shapes import conv_output_size, pool_output_size
-from workbench.core.sliding import SlideStep, frequency_response, sliding_steps
+from workbench.core.sliding import (
+    SlidePlan,
+    SlideStep,
+    frequency_response,
+    plan_slide,
+    sliding_steps,
+)
 from workbench.core.train import DenseHead, Trainer, TrainStep, train
 from workbench.core.warmup import warmup
 
@@ -78,7 +84,8 @@ __all__ = [
     "avg_pool1d_backward", "avg_pool2d_backward", "conv1d_backward", "conv2d_backward",
     "global_avg_pool2d_backward", "global_max_pool2d_backward", "max_pool1d_backward",
     "max_pool2d_backward", "min_pool2d_backward", "mse_loss", "softmax",
-    "softmax_cross_entropy", "train", "SlideStep", "frequency_response", "sliding_steps",
+    "softmax_cross_entropy", "train", "SlideStep", "SlidePlan", "frequency_response",
+    "plan_slide", "sliding_steps",
     "ACTIVATIONS", "PADDING_MODES", "POOL_KINDS", "PRESETS", "SCHEMA_VERSION", "BufferPool",
     "Explanation", "Filter", "Layer", "LayerGeometry", "LayerResult", "Lease", "Pipeline",
     "PipelineError", "PipelineResult", "Pool", "Preset", "ReceptiveField", "StageTimes", "Term",

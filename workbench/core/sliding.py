@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from workbench.core.arrays import FloatArray, as_float32
-from workbench.core.conv import plan_conv2d, resolve_padding
+from workbench.core.conv import ConvPlan, plan_conv2d, resolve_padding
 
 IntArray = np.ndarray
 
@@ -68,6 +68,152 @@ def _source(index: np.ndarray, size: int, mode: str) -> np.ndarray:
     return reflected
 
 
+class SlidePlan:
+    """Random access to the steps of :func:`sliding_steps`: step ``i`` without the ones before.
+
+    A step-through player jumps (scrubber, "go to x, y") on inputs with millions of output
+    cells; this computes one cell at a time. Build it with :func:`plan_slide`.
+
+    Attributes
+    ----------
+    n_filters : int
+        Filters in the weight.
+    out_size : tuple of int
+        ``(H_out, W_out)`` (``H_out`` is 1 for a signal).
+    one_d : bool
+        The input is a ``(C, L)`` signal.
+    """
+
+    def __init__(self, xs: FloatArray, plan: ConvPlan, padding: Any, padding_mode: str,
+                 one_d: bool) -> None:
+        self._x = xs
+        self._w = plan.weight  # flipped when flip=True: the taps as they are applied
+        self._bias = plan.bias
+        self.n_filters, c_per_group, kh, kw = self._w.shape
+        sy, sx, _, _, dy, dx, groups = plan.kernel_args
+        self._stride, self._dilation = (sy, sx), (dy, dx)
+        self._top, _, self._left, _ = resolve_padding(padding, (kh, kw), (sy, sx), (dy, dx))
+        self._mode = padding_mode
+        self.out_size: tuple[int, int] = (int(plan.out_size[0]), int(plan.out_size[1]))
+        self.one_d = one_d
+        self._per_group = self.n_filters // groups
+        self._c_per_group = c_per_group
+        grid = np.meshgrid(np.arange(c_per_group), np.arange(kh), np.arange(kw), indexing="ij")
+        self._ci, self._ki, self._kj = (g.ravel() for g in grid)
+
+    def __len__(self) -> int:
+        return int(self.n_filters) * self.out_size[0] * self.out_size[1]
+
+    def index_of(self, f: int, y: int, x: int) -> int:
+        """Return the step number of filter ``f``'s output cell ``(y, x)``.
+
+        Parameters
+        ----------
+        f, y, x : int
+            Filter and output row, column (``y`` is 0 for a signal).
+
+        Returns
+        -------
+        int
+            Its position in :func:`sliding_steps`' order.
+
+        Raises
+        ------
+        IndexError
+            If the cell does not exist.
+        """
+        h, w = self.out_size
+        if not (0 <= f < self.n_filters and 0 <= y < h and 0 <= x < w):
+            raise IndexError(f"no output cell ({f}, {y}, {x}) in {self.n_filters} x {h} x {w}")
+        return (f * h + y) * w + x
+
+    def step(self, index: int) -> SlideStep:
+        """Return step ``index`` (0-based, negative counts from the end).
+
+        Parameters
+        ----------
+        index : int
+            Step number.
+
+        Returns
+        -------
+        SlideStep
+            As :func:`sliding_steps` yields it.
+
+        Raises
+        ------
+        IndexError
+            If ``index`` is out of range.
+        """
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError(f"step {index} is outside 0..{count - 1}")
+        h, w = self.out_size
+        f, rest = divmod(index, h * w)
+        oy, ox = divmod(rest, w)
+        xs, mode = self._x, self._mode
+        height, width = xs.shape[1:]
+        channels = (f // self._per_group) * self._c_per_group + self._ci
+        weights = self._w[f].ravel().astype(np.float32)
+        b = float(self._bias[f])
+        rows = oy * self._stride[0] - self._top + self._ki * self._dilation[0]
+        cols = ox * self._stride[1] - self._left + self._kj * self._dilation[1]
+        src_rows, src_cols = _source(rows, height, mode), _source(cols, width, mode)
+        padded = (rows < 0) | (rows >= height) | (cols < 0) | (cols >= width)
+        inside = (src_rows >= 0) & (src_cols >= 0)
+        values = np.zeros(len(cols), np.float32)
+        values[inside] = xs[channels[inside], src_rows[inside], src_cols[inside]]
+        products = (values * weights).astype(np.float32)
+        total = float(np.float32(products.sum(dtype=np.float64) + b))
+        if mode == "zeros":
+            src_rows, src_cols = np.where(padded, -1, rows), np.where(padded, -1, cols)
+        return SlideStep(f, 0 if self.one_d else oy, ox, channels, rows, cols, padded,
+                         src_rows, src_cols, values, weights, products, b, total)
+
+
+def plan_slide(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, padding: Any = 0,
+               dilation: Any = 1, groups: int = 1, padding_mode: str = "zeros",
+               flip: bool = False) -> SlidePlan:
+    """Check the arguments once and return random access to every step.
+
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, dilation, groups, padding_mode, flip
+        As for :func:`sliding_steps`.
+
+    Returns
+    -------
+    SlidePlan
+        ``plan.step(i)`` is the ``i``-th step :func:`sliding_steps` yields.
+
+    Raises
+    ------
+    ValueError
+        On arguments the convolution rejects.
+    """
+    xs = as_float32(x, "x")
+    ws = as_float32(weight, "weight")
+    one_d = xs.ndim == 2
+    if one_d:
+        if ws.ndim != 3:
+            raise ValueError(f"a (C, L) signal needs weight (F, C // groups, k), got {ws.shape}")
+        xs, ws = xs[:, None, :], ws[:, :, None, :]
+
+        def as2(v: Any) -> Any:
+            return v if isinstance(v, str) else (
+                (1, v) if isinstance(v, (int, np.integer)) else (1, *tuple(v)))
+
+        stride, dilation = as2(stride), as2(dilation)
+        padding = padding if isinstance(padding, str) else (0, int(np.ravel(padding)[0]))
+    if xs.ndim != 3:
+        raise ValueError(f"x must be (C, H, W) or (C, L), got {xs.shape}")
+    plan = plan_conv2d(xs, ws, bias, stride=stride, padding=padding, dilation=dilation,
+                       groups=groups, padding_mode=padding_mode, flip=flip)
+    return SlidePlan(xs, plan, padding, padding_mode, one_d)
+
+
 def sliding_steps(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, padding: Any = 0,
                   dilation: Any = 1, groups: int = 1, padding_mode: str = "zeros",
                   flip: bool = False) -> Iterator[SlideStep]:
@@ -101,55 +247,10 @@ def sliding_steps(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, pad
     >>> [(s.x, s.cols.tolist(), s.total) for s in steps]
     [(0, [0, 2, 4], 9.0), (1, [1, 3, 5], 12.0)]
     """
-    xs = as_float32(x, "x")
-    ws = as_float32(weight, "weight")
-    one_d = xs.ndim == 2
-    if one_d:
-        if ws.ndim != 3:
-            raise ValueError(f"a (C, L) signal needs weight (F, C // groups, k), got {ws.shape}")
-        xs, ws = xs[:, None, :], ws[:, :, None, :]
-
-        def as2(v: Any) -> Any:
-            return v if isinstance(v, str) else (
-                (1, v) if isinstance(v, (int, np.integer)) else (1, *tuple(v)))
-
-        stride, dilation = as2(stride), as2(dilation)
-        padding = padding if isinstance(padding, str) else (0, int(np.ravel(padding)[0]))
-    if xs.ndim != 3:
-        raise ValueError(f"x must be (C, H, W) or (C, L), got {xs.shape}")
-    plan = plan_conv2d(xs, ws, bias, stride=stride, padding=padding, dilation=dilation,
-                       groups=groups, padding_mode=padding_mode, flip=flip)
-    w = plan.weight  # flipped when flip=True: the taps as they are applied
-    n_filters, c_per_group, kh, kw = w.shape
-    sy, sx, _, _, dy, dx, grp = plan.kernel_args
-    top, _, left, _ = resolve_padding(padding, (kh, kw), (sy, sx), (dy, dx))
-    height, width = xs.shape[1:]
-    h_out, w_out = plan.out_size
-    per_group = n_filters // grp
-    grid = np.meshgrid(np.arange(c_per_group), np.arange(kh), np.arange(kw), indexing="ij")
-    ci, ki, kj = (g.ravel() for g in grid)
-    for f in range(n_filters):
-        channels = (f // per_group) * c_per_group + ci
-        weights = w[f].ravel().astype(np.float32)
-        b = float(plan.bias[f])
-        for oy in range(h_out):
-            rows = oy * sy - top + ki * dy
-            src_rows = _source(rows, height, padding_mode)
-            for ox in range(w_out):
-                cols = ox * sx - left + kj * dx
-                src_cols = _source(cols, width, padding_mode)
-                padded = (rows < 0) | (rows >= height) | (cols < 0) | (cols >= width)
-                inside = (src_rows >= 0) & (src_cols >= 0)
-                values = np.zeros(len(cols), np.float32)
-                values[inside] = xs[channels[inside], src_rows[inside], src_cols[inside]]
-                products = (values * weights).astype(np.float32)
-                total = float(np.float32(products.sum(dtype=np.float64) + b))
-                if padding_mode == "zeros":
-                    src_r, src_c = np.where(padded, -1, rows), np.where(padded, -1, cols)
-                else:
-                    src_r, src_c = src_rows, src_cols
-                yield SlideStep(f, 0 if one_d else oy, ox, channels, rows, cols, padded,
-                                src_r, src_c, values, weights, products, b, total)
+    plan = plan_slide(x, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                      groups=groups, padding_mode=padding_mode, flip=flip)
+    for index in range(len(plan)):
+        yield plan.step(index)
 
 
 def frequency_response(kernel: Any, size: int = 64, *, dilation: int = 1
