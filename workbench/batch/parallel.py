@@ -75,7 +75,9 @@ def init_worker(threads: int) -> None:
     # running inputs finish their files, instead of every worker dying with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    # numba.config sets its NUMBA_* attributes from the environment at import time.
+    available = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    numba.set_num_threads(min(threads, available))
 
 
 Task = tuple[int, "tuple[int, int] | None"]  # input index, video frame range

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -87,7 +87,8 @@ def _detective_inputs(quick: bool) -> tuple[np.ndarray, Any]:
     rng = np.random.default_rng(7)
     noise = rng.random((1, side + 4, side + 4), dtype=np.float32)
     # a smooth picture (box-blurred noise): photo-like correlations, no file needed
-    image = sum(noise[:, i:i + side, j:j + side] for i in range(5) for j in range(5)) / 25
+    image = cast(np.ndarray,
+                 sum(noise[:, i:i + side, j:j + side] for i in range(5) for j in range(5)) / 25)
     return image.astype(np.float32), detective_problem(image, "sobel_x")
 
 

@@ -48,6 +48,7 @@ from workbench.gui.settings import WorkbenchSettings, load_settings, save_settin
 from workbench.gui.views.map_views import MapViewsPanel
 from workbench.gui.views.session_views import SessionCompute, SessionViews
 from workbench.gui.views.status_bar import StatusReadouts
+from workbench.gui.views.step_player import StepPlayer, StepThrough
 from workbench.gui.window_geometry import fit_window, screen_area_for
 from workbench.render import ViewOptions
 from workbench.resources import icon_path
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
         self.session.history_changed.connect(self._on_history_changed)
         self.session.result_changed.connect(self.sigResultShown.emit)
         self.session.problem_changed.connect(
-            lambda problem: problem and self.sigComputeFailed.emit(problem))
+            lambda problem: self.sigComputeFailed.emit(problem) if problem else None)
         self.editor.sigMessage.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.views.sigHoverText.connect(self.status.show_hover)
         self.session.view_changed.connect(self._on_view_options_changed)
@@ -147,6 +148,8 @@ class MainWindow(QMainWindow):
         self.editor = KernelEditor(session)
         self.params = ParameterPanel(session)
         self.views = MapViewsPanel(session)
+        self.step_player = StepPlayer()
+        self.step_through = StepThrough(session, self.step_player, self.views.show_slide)
         self.message_bar = MessageBar()
         self.tutorial_banner = TutorialBanner(session)
         self.live_panel = LivePanel(self.live)
@@ -175,6 +178,7 @@ class MainWindow(QMainWindow):
         center_layout.setSpacing(4)
         center_layout.addWidget(self.tutorial_banner)
         center_layout.addWidget(self.message_bar)
+        center_layout.addWidget(self.step_player)
         center_layout.addWidget(self.views, 1)
 
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -189,9 +193,11 @@ class MainWindow(QMainWindow):
         self.main_splitter.setSizes([LEFT_WIDTH, DEFAULT_SIZE[0] - LEFT_WIDTH - 360, 360])
         # Tall enough for the tool buttons wrapped at the default width and a 7x7 kernel.
         kernel_box = self.left_splitter.widget(2)
+        assert kernel_box is not None
         kernel_height = max(kernel_box.heightForWidth(LEFT_WIDTH), kernel_box.sizeHint().height())
         kernel_height += (KERNEL_ROOM_ROWS - 3) * self.editor.grid.cell_size().height()
         layers_box = self.left_splitter.widget(0)
+        assert layers_box is not None
         # The shape line under the layer buttons wraps; leave room for a second line on the
         # narrower column of a small screen.
         layers_height = max(layers_box.heightForWidth(LEFT_WIDTH - 80),
@@ -264,6 +270,12 @@ class MainWindow(QMainWindow):
             self.views.scroll_area.setFocus(Qt.FocusReason.ShortcutFocusReason)
         else:
             raise ValueError(f"panel must be bank, kernel, parameters or maps, got {name!r}")
+
+    def open_step_through(self) -> None:
+        """Show the step-through bar on the selected filter (View > Step through)."""
+        problem = self.step_through.open()
+        if problem:
+            self.show_message(f"Nothing to step through: {problem}.", "info")
 
     def show_message(self, text: str, kind: str = "error") -> None:
         """Show a problem in the message bar and the status bar.

@@ -469,7 +469,7 @@ def remove_orphaned_temps(folder: str | os.PathLike[str], since: float) -> list[
     list of pathlib.Path
         The files removed.
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(folder).iterdir())
     except OSError:

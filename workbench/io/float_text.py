@@ -42,7 +42,7 @@ def float32_text(value: Any, *, integers: bool = False) -> str:
     v = np.float32(value)
     if not np.isfinite(v):
         raise ValueError(f"cannot write the non-finite value {value!r}")
-    text = format_value(v)  # the core's one shortest round-tripping float32 writer
+    text = format_value(float(v))  # the core's one shortest round-tripping float32 writer
     if not integers and text.lstrip("-").isdigit():
         text += ".0"
     return text

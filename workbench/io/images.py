@@ -73,7 +73,8 @@ def declared_size(data: bytes | bytearray | memoryview | np.ndarray) -> tuple[in
     >>> declared_size(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + ihdr)
     (2, 256)
     """
-    buf = memoryview(data).cast("B")
+    # numpy declares ndarray.__buffer__ only for Python >= 3.12; it has the buffer protocol.
+    buf = memoryview(data).cast("B")  # type: ignore[arg-type]
     n = len(buf)
     if n >= 24 and bytes(buf[:8]) == _PNG_SIGNATURE and bytes(buf[12:16]) == b"IHDR":
         width, height = struct.unpack_from(">II", buf, 16)

@@ -68,7 +68,7 @@ def _upsample(images: np.ndarray, size: int) -> np.ndarray:
     ylo, yhi, fy = axis(h)
     xlo, xhi, fx = axis(w)
     rows = images[:, ylo] * (1 - fy)[None, :, None] + images[:, yhi] * fy[None, :, None]
-    out = rows[:, :, xlo] * (1 - fx) + rows[:, :, xhi] * fx
+    out: np.ndarray = rows[:, :, xlo] * (1 - fx) + rows[:, :, xhi] * fx
     return out.astype(np.float32)
 
 

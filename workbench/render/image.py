@@ -121,7 +121,7 @@ def to_indices(values: Any, levels: Levels, *, absolute: bool = False
     low, high = float(levels[0]), float(levels[1])
     arr = np.asarray(values)
     shown = np.abs(arr, dtype=np.float32) if absolute else arr
-    t = np.subtract(shown, np.float32(low), dtype=np.float32)
+    t: npt.NDArray[np.float32] = np.subtract(shown, np.float32(low), dtype=np.float32)
     t *= np.float32(256.0 / (high - low))
     # fmax/fmin return the number when the other operand is NaN: NaN -> 0, in two passes.
     np.fmax(t, np.float32(0.0), out=t)

@@ -37,7 +37,7 @@ def shrink_for_display(values: np.ndarray, step: int, *, area: bool = False) -> 
     if values.ndim == 3 or area:
         total = _reduce_blocks(values.astype(np.float32), step, np.add)
         counts = _reduce_blocks(np.ones(values.shape[:2], np.float32), step, np.add)
-        mean = total / (counts[:, :, None] if total.ndim == 3 else counts)
+        mean: np.ndarray = total / (counts[:, :, None] if total.ndim == 3 else counts)
         return mean.astype(values.dtype) if values.dtype.kind == "f" else \
             np.rint(mean).astype(values.dtype)
     high = _reduce_blocks(values, step, np.maximum)  # NaN propagates through both

@@ -100,7 +100,8 @@ def follow_channels(old: Pipeline, new: Pipeline, stash: Stash | None = None
         removed = [i for i in range(len(before)) if i not in kept]
         for i in removed:
             stash[(k, before[i].name)] = [f.weight[i].copy() for f in following.filters]
-        restored, added = [], []
+        restored: list[str] = []
+        added: list[str] = []
         filters = []
         for n, f in enumerate(following.filters):
             weight = _resliced(f, sources).weight.copy()

@@ -153,8 +153,8 @@ def _examples() -> tuple[TutorialExample, ...]:
             "[0, 0, 3, 3, 0, 0].",
             to_chw(line),
             Pipeline("raw", (Layer((Filter("vertical line",
-                                           np.tile(np.float32([[0, 1, 0]]), (3, 1))),)),)),
-            (np.tile(np.float32([[0, 0, 3, 3, 0, 0]]), (6, 1)),)),
+                                           np.array([[0, 1, 0]] * 3, np.float32)),)),)),
+            (np.array([[0, 0, 3, 3, 0, 0]] * 6, np.float32),)),
         TutorialExample(
             "handwritten_one", "4x4 handwritten 1", JORDAN,
             "A 2x2 filter with stride 2 scans the 4x4 image of a '1' and outputs 4 nodes, "

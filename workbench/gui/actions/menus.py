@@ -7,6 +7,7 @@ orders everything into menus.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -66,6 +67,7 @@ class MenuHost(Protocol):
     def open_image(self, path: str | Path) -> bool: ...  # noqa: D102
     def open_image_dialog(self) -> None: ...  # noqa: D102
     def focus_panel(self, name: str) -> None: ...  # noqa: D102
+    def open_step_through(self) -> None: ...  # noqa: D102
 
 
 class WindowMenus:
@@ -187,15 +189,13 @@ class WindowMenus:
         self.colormap_actions: dict[str, QAction] = {}
         for key, title in COLORMAPS.items():
             self.colormap_actions[key] = make_action(
-                window, title, lambda key=key: views.set_options(
-                    ViewOptions(key, views.options.mode, views.options.shared)),
+                window, title, partial(views.set_colormap, key),
                 tip=f"Colour the feature maps with the {title} colormap")
         mode_menu = view_menu.addMenu("Scale")
         self.scale_actions: dict[str, QAction] = {}
         for key, title in COLOR_MODES.items():
             self.scale_actions[key] = make_action(
-                window, title, lambda key=key: views.set_options(
-                    ViewOptions(views.options.colormap, key, views.options.shared)),
+                window, title, partial(views.set_scale_mode, key),
                 tip=COLOR_MODE_TIPS[key])
         for menu, actions in ((cmap_menu, self.colormap_actions),
                               (mode_menu, self.scale_actions)):
@@ -209,7 +209,7 @@ class WindowMenus:
         appearance_group = QActionGroup(window)
         self.appearance_actions: dict[str, QAction] = {}
         for key, title in APPEARANCES.items():
-            action = make_action(window, title, lambda key=key: host.appearance.apply(key),
+            action = make_action(window, title, partial(host.appearance.apply, key),
                                  tip=APPEARANCE_TIPS[key])
             action.setCheckable(True)
             action.setChecked(key == host.appearance.key)
@@ -227,6 +227,10 @@ class WindowMenus:
         view_menu.addAction(make_action(
             window, "Reset zoom", views.reset_view, "Ctrl+0",
             "Fit the maps to the window and show every image whole"))
+        view_menu.addAction(make_action(
+            window, "S&tep through the convolution", host.open_step_through, "Ctrl+T",
+            "Slide the selected filter over the input one output cell at a time: taps, "
+            "products, sum, bias, activation and pooling"))
         panels_menu = view_menu.addMenu("&Panels")
         self.panel_toggles: dict[str, PanelToggle] = {}
         for name, (splitter, index, title, keys, tip) in PANELS.items():
@@ -241,7 +245,7 @@ class WindowMenus:
         self.focus_actions: dict[str, QAction] = {}
         for number, (name, title) in enumerate(FOCUS_TARGETS.items(), start=1):
             self.focus_actions[name] = make_action(
-                window, title, lambda name=name: host.focus_panel(name), f"Alt+{number}",
+                window, title, partial(host.focus_panel, name), f"Alt+{number}",
                 f"Move the keyboard focus to the {title.replace('&', '').lower()}")
             focus_menu.addAction(self.focus_actions[name])
 
@@ -261,7 +265,7 @@ class WindowMenus:
         self.recent_menu.clear()
         for path in settings.recent_files:
             self.recent_menu.addAction(
-                Path(path).name, lambda p=path: self._host.open_image(p)).setStatusTip(path)
+                Path(path).name, partial(self._host.open_image, path)).setStatusTip(path)
         if settings.recent_files:
             self.recent_menu.addSeparator()
             self.recent_menu.addAction("Clear list", self._clear_recent)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QBrush, QColor, QKeySequence
+from PySide6.QtGui import QBrush, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -356,7 +356,7 @@ class CnnWindow(QWidget):
             self._thread.stop()
             self._thread = None
 
-    def closeEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self._thread is not None:
             self._thread.set_running(False)
         super().closeEvent(event)

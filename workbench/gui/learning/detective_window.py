@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +38,12 @@ from workbench.gui.learning.training_thread import TrainingThread
 from workbench.gui.learning.widgets import KernelTable, MapPicture, format_number
 from workbench.gui.qt_actions import make_action
 from workbench.io.images import read_image
-from workbench.learning.detective import HIDDEN_PRESETS, STARTS, detective_problem
+from workbench.learning.detective import (
+    HIDDEN_PRESETS,
+    STARTS,
+    DetectiveProblem,
+    detective_problem,
+)
 from workbench.learning.runs import DetectiveRun, DetectiveSnapshot
 from workbench.session import Session
 
@@ -187,7 +192,7 @@ class DetectiveWindow(QWidget):
 
     # ------------------------------------------------------------ the run
 
-    def _make_problem(self):  # noqa: ANN202 - returns a DetectiveProblem
+    def _make_problem(self) -> DetectiveProblem:
         image = self.session.tensor
         if image is None:
             raise ValueError("open an image first: the kernel is learned on the input image")
@@ -355,7 +360,7 @@ class DetectiveWindow(QWidget):
             self._thread.stop()
             self._thread = None
 
-    def closeEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self._thread is not None:
             self._thread.set_running(False)
         super().closeEvent(event)

@@ -185,17 +185,17 @@ class FilterBankPanel(QWidget):
 
         buttons = QHBoxLayout()
         buttons.setSpacing(2)
-        for action in (self.add_action, None, self.duplicate_action, self.delete_action,
-                       self.up_action, self.down_action):
+        for button_action in (self.add_action, None, self.duplicate_action, self.delete_action,
+                              self.up_action, self.down_action):
             button = QToolButton()
-            if action is None:
+            if button_action is None:
                 button.setText("Preset")
                 button.setToolTip("Add a filter from the preset library")
                 button.setMenu(self.preset_menu)
                 button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
                 button.setObjectName("presetButton")
             else:
-                button.setDefaultAction(action)
+                button.setDefaultAction(button_action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             buttons.addWidget(button)
         buttons.addStretch(1)

@@ -85,7 +85,9 @@ class LayerStrip(QWidget):
         self.presets.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu("&Teaching stacks", self.presets)
         for key, (title, _build) in STACK_PRESETS.items():
-            menu.addAction(title, lambda key=key: session.open_stack_preset(key))
+            def open_preset(key: str = key) -> None:
+                session.open_stack_preset(key)
+            menu.addAction(title, open_preset)
         self.presets.setMenu(menu)
         bar.addStretch(1)
         bar.addWidget(self.presets)

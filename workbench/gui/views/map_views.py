@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 from workbench.core import Layer, Pipeline, PipelineResult, explain_result, receptive_field
 from workbench.core.receptive import Window, layer_field
 from workbench.gui.views.patch_inspector import PatchInspector
+from workbench.gui.views.step_player import SlideMark
 from workbench.gui.views.titles import ACTIVATION_TITLES, POOL_TITLES
 from workbench.gui.views.value_labels import TEXT_ONLY_SIDE, ValueLabels
 from workbench.render import (
@@ -66,6 +67,8 @@ from workbench.render import (
 from workbench.session import Session
 
 VIEW_BACKGROUND = "#1e2024"
+SLIDE_PAD_COLOR = "#26c6da"  # padded taps and the image edge in the step-through
+SLIDE_PAD_MAX_SIDE = 2048  # larger inputs get the image edge only, not the padded picture
 VIEW_FOREGROUND = "#d8dce3"
 FIELD_COLOR = "#ffb300"
 TITLE_POINT_SIZE = 9.0
@@ -563,6 +566,7 @@ class MapViewsPanel(QWidget):
         self.field_rect.setZValue(10)
         self.field_rect.hide()
         self.input_cell.view.addItem(self.field_rect, ignoreBounds=True)
+        self._build_slide_items()
 
         self.grid_widget = QWidget()
         self.grid_widget.setObjectName("mapGrid")
@@ -607,6 +611,101 @@ class MapViewsPanel(QWidget):
         layout.addWidget(self.splitter, 1)
         session.view_changed.connect(self._on_view_changed)
 
+    # ------------------------------------------------------------ step-through
+
+    def _build_slide_items(self) -> None:
+        view = self.input_cell.view
+        self.slide_taps = pg.ScatterPlotItem(pxMode=False, symbol="s", size=0.86)
+        self.slide_taps.setZValue(12)
+        self.slide_border = QGraphicsRectItem()  # the image's own edge, inside the padding
+        border_pen = QPen(QColor(SLIDE_PAD_COLOR))
+        border_pen.setCosmetic(True)
+        border_pen.setStyle(Qt.PenStyle.DashLine)
+        self.slide_border.setPen(border_pen)
+        self.slide_border.setZValue(11)
+        self.slide_padded = pg.ImageItem()  # the padded input, under the image
+        self.slide_padded.setOpacity(0.55)
+        self.slide_padded.setZValue(-5)
+        for item in (self.slide_taps, self.slide_border, self.slide_padded):
+            item.hide()
+            view.addItem(item, ignoreBounds=True)
+        self._slide_pad_key: tuple[object, ...] | None = None
+        self.slide_mark: SlideMark | None = None
+
+    def show_slide(self, mark: SlideMark | None, text: str) -> None:
+        """Draw one step of the step-through, or clear it.
+
+        The taps are outlined on the input (padded ones in the padding colour, over the
+        padded border the padding mode produces), the output cell is marked on its map and
+        ``text`` goes into the inspector, which holds it while the mouse moves on.
+
+        Parameters
+        ----------
+        mark : SlideMark or None
+            The step; None clears the drawing and lets the inspector follow the mouse.
+        text : str
+            Inspector text for the step.
+        """
+        self.slide_mark = mark
+        for other in self._all_cells():
+            other.mark_pixel(None)
+        if mark is None:
+            for item in (self.slide_taps, self.slide_border, self.slide_padded):
+                item.hide()
+            self._slide_pad_key = None
+            if self.pinned:
+                self.unpin()
+            self.inspector.show_hint()
+            return
+        self.field_rect.hide()
+        if mark.on_input and self._input is not None:
+            spots = [{"pos": (c + 0.5, r + 0.5),
+                      "pen": pg.mkPen(SLIDE_PAD_COLOR if pad else FIELD_COLOR, width=2),
+                      "brush": pg.mkBrush(0, 0, 0, 0)}
+                     for r, c, pad in zip(mark.rows.tolist(), mark.cols.tolist(),
+                                          mark.padded.tolist(), strict=True)]
+            self.slide_taps.setData(spots)
+            self.slide_taps.show()
+            self._show_padding(mark.pad, mark.padding_mode)
+        else:
+            self.slide_taps.hide()
+        cell = self.cells.get(CellKey("conv", mark.filter))
+        if cell is not None:
+            cell.mark_pixel(QRectF(mark.x, mark.y, 1, 1))
+        self.pinned = True  # the step's text stays while the mouse moves
+        self.inspector.setText(text)
+
+    def _show_padding(self, pad: tuple[int, int, int, int], padding_mode: str) -> None:
+        assert self._input is not None
+        c, h, w = self._input.shape
+        top, bottom, left, right = pad
+        key = (id(self._input), pad, padding_mode)
+        if not any(pad) or self.raw_input or c not in (1, 3) or max(h, w) > SLIDE_PAD_MAX_SIDE:
+            self.slide_padded.hide()
+            self.slide_border.setVisible(any(pad))
+            self.slide_border.setRect(QRectF(0, 0, w, h))
+            return
+        if key != self._slide_pad_key:
+            self._slide_pad_key = key
+            widths = ((0, 0), (top, bottom), (left, right))
+            if padding_mode == "zeros":
+                padded = np.pad(self._input, widths)
+            elif padding_mode == "reflect":  # torch's reflect is numpy's reflect
+                padded = np.pad(self._input, widths, mode="reflect")
+            elif padding_mode == "replicate":
+                padded = np.pad(self._input, widths, mode="edge")
+            else:  # circular
+                padded = np.pad(self._input, widths, mode="wrap")
+            look = input_look(self._input)
+            self.slide_padded.setImage(np.ascontiguousarray(input_view(padded)),
+                                       levels=look.levels, autoLevels=False)
+            self.slide_padded.setRect(QRectF(-left, -top, w + left + right, h + top + bottom))
+        self.slide_border.setRect(QRectF(0, 0, w, h))
+        self.slide_padded.show()
+        self.slide_border.show()
+        self.input_cell.view.setRange(QRectF(-left, -top, w + left + right, h + top + bottom),
+                                      padding=0.02)
+
     # ---------------------------------------------------------------- options
 
     @property
@@ -638,6 +737,26 @@ class MapViewsPanel(QWidget):
         """
         if not self._session.set_view_options(options):
             self._set_option_widgets(options)
+
+    def set_colormap(self, colormap: str) -> None:
+        """Colour the maps with another colormap, keeping the scale mode.
+
+        Parameters
+        ----------
+        colormap : str
+            A key of :data:`~workbench.render.COLORMAPS`.
+        """
+        self.set_options(ViewOptions(colormap, self.options.mode, self.options.shared))
+
+    def set_scale_mode(self, mode: str) -> None:
+        """Scale the maps another way, keeping the colormap.
+
+        Parameters
+        ----------
+        mode : str
+            A key of :data:`~workbench.render.COLOR_MODES`.
+        """
+        self.set_options(ViewOptions(self.options.colormap, mode, self.options.shared))
 
     def _on_view_changed(self, options: ViewOptions) -> None:
         self._set_option_widgets(options)
