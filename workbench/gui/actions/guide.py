@@ -58,6 +58,11 @@ GUIDE_SECTIONS: tuple[tuple[str, str, str], ...] = (
      "File > Export maps (Ctrl+E) writes maps as PNG exactly as displayed, or as NumPy "
      "arrays; the filter bank and the whole model can be saved, and copied as PyTorch or "
      "Keras code."),
+    ("step", "Step through",
+     "View > Step through the convolution (Ctrl+T) slides the selected filter over the "
+     "input one output cell at a time: Back, Play, Step, Next row, a speed and a scrubber. "
+     "The taps are outlined on the input (padded ones in cyan, over the padded border), the "
+     "output cell is marked on its map and the inspector shows every product and the sum."),
     ("view", "Appearance and panels",
      "View > Appearance follows the system's light or dark scheme, or keeps Light or Dark; "
      "the choice is remembered. The feature maps keep their dark background in both. "
