@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -46,6 +47,7 @@ from PySide6.QtWidgets import (
 from workbench.core import Layer, Pipeline, PipelineResult, explain_result, receptive_field
 from workbench.core.receptive import Window, layer_field
 from workbench.gui.views.patch_inspector import PatchInspector
+from workbench.gui.views.signal_view import SignalView, StemKey
 from workbench.gui.views.step_player import SlideMark
 from workbench.gui.views.titles import ACTIVATION_TITLES, POOL_TITLES
 from workbench.gui.views.value_labels import TEXT_ONLY_SIDE, ValueLabels
@@ -597,8 +599,18 @@ class MapViewsPanel(QWidget):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("viewsSplitter")
+        self.signal_view = SignalView()
+        self.signal_view.sigHovered.connect(self._on_stem_hovered)
+        self.signal_scroll = QScrollArea()
+        self.signal_scroll.setWidgetResizable(True)
+        self.signal_scroll.setWidget(self.signal_view)
+        self.signal_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.maps_stack = QStackedWidget()  # the map grid, or stem plots for a 1-D input
+        self.maps_stack.addWidget(self.scroll_area)
+        self.maps_stack.addWidget(self.signal_scroll)
+        self.one_d = False
         self.splitter.addWidget(self.input_column)
-        self.splitter.addWidget(self.scroll_area)
+        self.splitter.addWidget(self.maps_stack)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
@@ -650,6 +662,7 @@ class MapViewsPanel(QWidget):
         for other in self._all_cells():
             other.mark_pixel(None)
         if mark is None:
+            self.signal_view.mark_step(None)
             for item in (self.slide_taps, self.slide_border, self.slide_padded):
                 item.hide()
             self._slide_pad_key = None
@@ -672,6 +685,8 @@ class MapViewsPanel(QWidget):
         cell = self.cells.get(CellKey("conv", mark.filter))
         if cell is not None:
             cell.mark_pixel(QRectF(mark.x, mark.y, 1, 1))
+        if self.one_d:
+            self.signal_view.mark_step(mark)
         self.pinned = True  # the step's text stays while the mouse moves
         self.inspector.setText(text)
 
@@ -843,9 +858,34 @@ class MapViewsPanel(QWidget):
             self._relink()
             if old_shapes != signature[2:]:
                 self.reset_zoom()
+        self._show_signals(result, layer, layer_index)
         self.set_stale(False)
         if self._hovered is not None:
             self.hover(*self._hovered)
+
+    def _show_signals(self, result: PipelineResult, layer: Layer, layer_index: int) -> None:
+        lr = result.layers[layer_index]
+        signal = result.input if layer_index == 0 else \
+            np.stack(result.layers[layer_index - 1].pooled)
+        one_d = (signal.ndim == 3 and signal.shape[1] == 1 and signal.shape[2] > 1
+                 and all(m.shape[0] == 1 for m in lr.activated))
+        if one_d:
+            self.signal_view.show_signals(signal, layer, lr.filter_names, lr.activated,
+                                          lr.pooled)
+        if one_d != self.one_d:
+            self.one_d = one_d
+            self.maps_stack.setCurrentIndex(1 if one_d else 0)
+            self.input_cell.setVisible(not one_d)  # the stem plots show the input
+
+    def _on_stem_hovered(self, key: StemKey, index: int) -> None:
+        if self.pinned:
+            return
+        if index < 0:
+            self.hover(CellKey("input"), -1, -1)
+        elif key.stage == "input":
+            self.hover(CellKey("input"), key.index, index)  # stacked raw channels: a row each
+        else:
+            self.hover(CellKey(key.stage, key.index), 0, index)
 
     def _maps(self, key: CellKey) -> np.ndarray:
         assert self._shown is not None

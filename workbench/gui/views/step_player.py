@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -50,7 +50,8 @@ class SlideMark:
     ``padded`` marks those; ``filter`` is the enabled filter's position, ``y``/``x`` the
     output cell on its conv map. ``on_input`` is False for a later layer, whose taps read
     maps that are not on screen. ``pad`` is the layer's (top, bottom, left, right) padding
-    and ``padding_mode`` what fills it.
+    and ``padding_mode`` what fills it; ``values``, ``weights`` and ``channels`` are the
+    taps' input values (padding resolved), weights and input channels.
     """
 
     rows: np.ndarray
@@ -62,6 +63,9 @@ class SlideMark:
     on_input: bool
     pad: tuple[int, int, int, int] = (0, 0, 0, 0)
     padding_mode: str = "zeros"
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    channels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def _v(value: float) -> str:
@@ -395,7 +399,8 @@ class StepPlayer(QWidget):
         pad = resolve_padding(layer.padding, kernel, layer.stride, layer.dilation)
         mark = SlideMark(step.rows, step.cols, step.padded, self._filter, step.y, step.x,
                          on_input=self._layer_index == 0, pad=pad,
-                         padding_mode=layer.padding_mode)
+                         padding_mode=layer.padding_mode, values=step.values,
+                         weights=step.weights, channels=step.channels)
         self.sigStep.emit(mark, text)
 
     def _channel_names(self) -> list[str]:

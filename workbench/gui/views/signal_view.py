@@ -1,0 +1,316 @@
+"""1-D signals drawn as signals: stem plots of the input, the kernel and every output.
+
+A ``(C, 1, L)`` input (a 1-D tutorial example, a CSV column, an audio clip) is shown as stems
+on one x axis: the input on top, the kernel under it at its current window, then each
+filter's output and pooled output. Every output value is drawn under the centre of the
+input window it reads, so the eye can follow the kernel from the signal to its result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtWidgets import QWidget
+
+from workbench.core import Layer
+from workbench.core.conv import resolve_padding
+from workbench.core.receptive import pool_window
+from workbench.gui.views.step_player import SlideMark
+from workbench.render import format_value
+
+# Stems per plot up to which every value is written above its stem.
+MAX_LABELLED = 40
+PLOT_HEIGHT = 96  # screen px per plot row
+CHANNEL_COLOURS = ("#4fc3f7", "#aed581", "#ffb74d", "#ba68c8", "#e57373", "#90a4ae")
+OUTPUT_COLOUR = "#4fc3f7"
+POOLED_COLOUR = "#f06292"
+KERNEL_COLOUR = "#ffb300"
+PAD_COLOUR = "#26c6da"
+
+
+@dataclass(frozen=True)
+class StemKey:
+    """Which plot a hovered stem is in: ``stage`` "input", "conv" or "pooled", filter index."""
+
+    stage: str
+    index: int = 0
+
+
+def output_positions(layer: Layer, kernel: tuple[int, int], count: int) -> np.ndarray:
+    """Return the input x under the centre of each conv output's window.
+
+    Parameters
+    ----------
+    layer : Layer
+        Stride, padding and dilation.
+    kernel : (int, int)
+        Kernel rows and columns (rows is 1 for a signal).
+    count : int
+        Output length.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 positions, one per output.
+    """
+    _top, _bottom, left, _right = resolve_padding(layer.padding, kernel, layer.stride,
+                                                  layer.dilation)
+    stride, dilation = layer.stride[1], layer.dilation[1]
+    return np.arange(count) * stride - left + (kernel[1] - 1) * dilation / 2
+
+
+def pooled_positions(layer: Layer, conv_positions: np.ndarray, pooled_count: int
+                     ) -> np.ndarray:
+    """Return the input x under the centre of each pooled value's window.
+
+    Parameters
+    ----------
+    layer : Layer
+        The pooling.
+    conv_positions : numpy.ndarray
+        From :func:`output_positions`.
+    pooled_count : int
+        Pooled length.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 positions.
+    """
+    if layer.pool.kind == "none" or len(conv_positions) == 0:
+        return conv_positions[:pooled_count]
+    shape = (1, len(conv_positions))
+    centres = []
+    for p in range(pooled_count):
+        window = pool_window(layer, shape, 0, p)
+        centres.append((conv_positions[window.left] + conv_positions[window.right]) / 2)
+    return np.array(centres, np.float64)
+
+
+class _StemPlot:
+    """One plot row: stems from zero to each value, markers, optional value labels."""
+
+    def __init__(self, plot: pg.PlotItem, colour: str) -> None:
+        self.plot, self.colour = plot, colour
+        self.stems = pg.PlotDataItem(pen=pg.mkPen(colour, width=2), connect="pairs")
+        self.dots = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(colour), pen=None)
+        self.labels: list[pg.TextItem] = []
+        plot.addItem(self.stems)
+        plot.addItem(self.dots)
+        plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#5f6670", width=1)))
+        self.x = np.zeros(0)
+        self.values = np.zeros(0)
+
+    def set_data(self, x: np.ndarray, values: np.ndarray) -> None:
+        self.x, self.values = np.asarray(x, np.float64), np.asarray(values, np.float64)
+        pairs_x = np.repeat(self.x, 2)
+        pairs_y = np.column_stack([np.zeros_like(self.values), self.values]).ravel()
+        self.stems.setData(pairs_x, pairs_y)
+        self.dots.setData(self.x, self.values)
+        for label in self.labels:
+            self.plot.removeItem(label)
+        self.labels = []
+        if len(self.x) <= MAX_LABELLED:
+            for xi, v in zip(self.x, self.values, strict=True):
+                label = pg.TextItem(format_value(float(v)), color="#d8dce3",
+                                    anchor=(0.5, 1.0 if v >= 0 else 0.0))
+                label.setPos(float(xi), float(v))
+                self.plot.addItem(label)
+                self.labels.append(label)
+        top = float(max(self.values.max(initial=0.0), 0.0))
+        bottom = float(min(self.values.min(initial=0.0), 0.0))
+        span = (top - bottom) or 1.0
+        self.plot.setYRange(bottom - 0.15 * span, top + 0.3 * span, padding=0)
+
+    def nearest(self, x: float) -> int:
+        """Index of the stem within half a sample of ``x``, or -1."""
+        if len(self.x) == 0:
+            return -1
+        i = int(np.argmin(np.abs(self.x - x)))
+        return i if abs(self.x[i] - x) <= 0.5 else -1
+
+
+class SignalView(pg.GraphicsLayoutWidget):
+    """Stem plots of a 1-D input, the kernel at its window, and each output.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        Qt parent.
+
+    Signals
+    -------
+    sigHovered(StemKey, int)
+        The stem under the mouse (its index in that plot); index -1 when none.
+    """
+
+    sigHovered = Signal(object, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: dict[StemKey, _StemPlot] = {}
+        self.kernel_row: _StemPlot | None = None
+        self._highlight: dict[str, pg.ScatterPlotItem] = {}
+        self._pad_labels: list[pg.TextItem] = []
+        self._placed: list[tuple[pg.GraphicsObject, pg.PlotItem]] = []  # the step's items
+        self._signature: tuple[object, ...] = ()
+        self.input_length = 0
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    # ------------------------------------------------------------ building
+
+    def _build(self, channels: int, names: tuple[str, ...], pooled: bool) -> None:
+        self.clear()
+        self._rows = {}
+        self._placed = []
+        first: pg.PlotItem | None = None
+
+        def add(title: str, key: StemKey | None, colour: str) -> _StemPlot:
+            nonlocal first
+            plot = self.addPlot(title=title)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.showGrid(x=True, y=False, alpha=0.15)
+            plot.setMouseEnabled(x=True, y=False)
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            self.nextRow()
+            row = _StemPlot(plot, colour)
+            if key is not None:
+                self._rows[key] = row
+            return row
+
+        for c in range(channels):
+            add("Input" if channels == 1 else f"Input, channel {c + 1}",
+                StemKey("input", c), CHANNEL_COLOURS[c % len(CHANNEL_COLOURS)])
+        self.kernel_row = add("Kernel at its window (weights)", None, KERNEL_COLOUR)
+        for i, name in enumerate(names):
+            add(name, StemKey("conv", i), OUTPUT_COLOUR)
+            if pooled:
+                add(f"{name}, pooled", StemKey("pooled", i), POOLED_COLOUR)
+        rows = channels + 1 + len(names) * (2 if pooled else 1)
+        self.setMinimumHeight(rows * PLOT_HEIGHT)
+        self._highlight = {}
+        for name, colour, size in (("taps", KERNEL_COLOUR, 14), ("pad", PAD_COLOUR, 14),
+                                   ("out", KERNEL_COLOUR, 14)):
+            item = pg.ScatterPlotItem(size=size, brush=None, pen=pg.mkPen(colour, width=2))
+            item.setZValue(20)
+            self._highlight[name] = item
+
+    # ------------------------------------------------------------ showing
+
+    def show_signals(self, signal: np.ndarray, layer: Layer, names: tuple[str, ...],
+                     activated: tuple[np.ndarray, ...], pooled: tuple[np.ndarray, ...]) -> None:
+        """Draw a 1-D input and one layer's outputs.
+
+        Parameters
+        ----------
+        signal : numpy.ndarray
+            ``(C, 1, L)`` input of the layer.
+        layer : Layer
+            The layer (its geometry places the outputs under their windows).
+        names : tuple of str
+            One title per enabled filter.
+        activated, pooled : tuple of numpy.ndarray
+            ``(1, L_out)`` maps per filter (``pooled`` is ignored without pooling).
+        """
+        channels, _, length = signal.shape
+        has_pool = layer.pool.kind != "none"
+        signature = (channels, names, has_pool)
+        if signature != self._signature:
+            self._signature = signature
+            self._build(channels, names, has_pool)
+        self.input_length = length
+        xs = np.arange(length, dtype=np.float64)
+        for c in range(channels):
+            self._rows[StemKey("input", c)].set_data(xs, signal[c, 0])
+        filters = layer.enabled_filters
+        for i in range(len(names)):
+            kernel = filters[i].kernel_size if i < len(filters) else (1, 1)
+            conv_x = output_positions(layer, kernel, activated[i].shape[1])
+            self._rows[StemKey("conv", i)].set_data(conv_x, activated[i][0])
+            if has_pool:
+                pooled_x = pooled_positions(layer, conv_x, pooled[i].shape[1])
+                self._rows[StemKey("pooled", i)].set_data(pooled_x, pooled[i][0])
+        if filters and self.kernel_row is not None:
+            weight = filters[0].weight[0, 0]
+            dilation = layer.dilation[1]
+            left = resolve_padding(layer.padding, filters[0].kernel_size, layer.stride,
+                                   layer.dilation)[2]
+            self.kernel_row.set_data(np.arange(len(weight)) * dilation - left, weight)
+        first = self._rows[StemKey("input", 0)].plot
+        first.setXRange(-1.0, length, padding=0.02)
+
+    def values(self, key: StemKey) -> tuple[np.ndarray, np.ndarray]:
+        """Return the x positions and values drawn in one plot.
+
+        Parameters
+        ----------
+        key : StemKey
+            The plot.
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray)
+            Positions and values.
+        """
+        row = self._rows[key]
+        return row.x, row.values
+
+    def mark_step(self, mark: SlideMark | None) -> None:
+        """Highlight one step: its taps on the input, the kernel there, its output stem.
+
+        Parameters
+        ----------
+        mark : SlideMark or None
+            The step; None removes the highlight.
+        """
+        for item, plot in self._placed:
+            plot.removeItem(item)
+        self._placed = []
+        self._pad_labels = []
+        if mark is None or not self._rows:
+            return
+        channel_rows = [r for k, r in self._rows.items() if k.stage == "input"]
+        inside = ~mark.padded
+        cols = mark.cols.astype(np.float64)
+        values = mark.values if len(mark.values) else np.zeros(len(cols))
+        first_input = channel_rows[0]
+        self._highlight["taps"].setData(cols[inside], values[inside])
+        self._place(self._highlight["taps"], first_input.plot)
+        if mark.padded.any():
+            self._highlight["pad"].setData(cols[mark.padded], values[mark.padded])
+            self._place(self._highlight["pad"], first_input.plot)
+            for xi, v in zip(cols[mark.padded], values[mark.padded], strict=True):
+                label = pg.TextItem(f"pad {format_value(float(v))}", color=PAD_COLOUR,
+                                    anchor=(0.5, 1.0 if v >= 0 else 0.0))
+                label.setPos(float(xi), float(v))
+                self._place(label, first_input.plot)
+                self._pad_labels.append(label)
+        if self.kernel_row is not None and len(mark.weights):
+            per = len(mark.weights) // max(len(set(mark.channels.tolist())), 1)
+            self.kernel_row.set_data(cols[:per], mark.weights[:per])
+        out = self._rows.get(StemKey("conv", mark.filter))
+        if out is not None and 0 <= mark.x < len(out.x):
+            self._highlight["out"].setData([out.x[mark.x]], [out.values[mark.x]])
+            self._place(self._highlight["out"], out.plot)
+
+    def _place(self, item: pg.GraphicsObject, plot: pg.PlotItem) -> None:
+        plot.addItem(item)
+        self._placed.append((item, plot))
+
+    # ------------------------------------------------------------ hover
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        for key, row in self._rows.items():
+            box = row.plot.vb
+            if box.sceneBoundingRect().contains(pos):
+                x = box.mapSceneToView(pos).x()
+                self.sigHovered.emit(key, row.nearest(x))
+                return
+        self.sigHovered.emit(StemKey("input"), -1)
