@@ -114,3 +114,17 @@ def test_blur_is_low_pass_laplacian_high_pass_and_dilation_folds():
     assert folded[centre, edge] == pytest.approx(folded[centre, centre], rel=1e-5)
     with pytest.raises(ValueError, match="size"):
         frequency_response(np.ones((9, 9)), 8)
+
+
+@pytest.mark.parametrize("dilation", [(2, 1), (1, 3), (2, 2), 2])
+def test_frequency_response_spreads_the_taps_per_axis(dilation):
+    rng = np.random.default_rng(7)
+    kernel = rng.standard_normal((3, 4)).astype(np.float32)
+    dy, dx = (dilation, dilation) if isinstance(dilation, int) else dilation
+    spread = np.zeros((2 * dy + 1, 3 * dx + 1))
+    spread[::dy, ::dx] = kernel
+    mag, _, _ = frequency_response(kernel, 32, dilation=dilation)
+    expected = np.fft.fftshift(np.abs(np.fft.fft2(spread, (32, 32))))
+    np.testing.assert_allclose(mag, expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="dilation"):
+        frequency_response(kernel, 32, dilation=(1, 0))

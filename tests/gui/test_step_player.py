@@ -73,7 +73,7 @@ def test_steps_follow_the_core_sequence(open_window, settle, options):
                                   dilation=layer.dilation, padding_mode=layer.padding_mode))
     assert len(marks) == len(expected) == player.count
     conv = window.session.result.result.layers[0].conv[1]
-    for (mark, text), step in zip(marks, expected, strict=True):
+    for (mark, _text), step in zip(marks, expected, strict=True):
         assert mark.filter == 1 and (mark.y, mark.x) == (step.y, step.x)
         np.testing.assert_array_equal(mark.rows, step.rows)
         np.testing.assert_array_equal(mark.cols, step.cols)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.core.arrays import FloatArray, as_float32
+from workbench.core.arrays import FloatArray, as_float32, pair
 from workbench.core.conv import ConvPlan, plan_conv2d, resolve_padding
 
 IntArray = np.ndarray
@@ -253,7 +253,7 @@ def sliding_steps(x: Any, weight: Any, bias: Any = None, *, stride: Any = 1, pad
         yield plan.step(index)
 
 
-def frequency_response(kernel: Any, size: int = 64, *, dilation: int = 1
+def frequency_response(kernel: Any, size: int = 64, *, dilation: int | tuple[int, int] = 1
                        ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Magnitude of a kernel's zero-padded 2-D DFT, centred, with its frequency axes.
 
@@ -263,9 +263,10 @@ def frequency_response(kernel: Any, size: int = 64, *, dilation: int = 1
         ``(kH, kW)`` (or ``(1, kH, kW)``) weights.
     size : int, optional
         DFT size per axis (the kernel is zero-padded to ``size`` x ``size``).
-    dilation : int, optional
-        Spread the taps ``dilation`` apart first (zeros between): the response folds
-        (repeats ``dilation`` times per axis), which is why dilated kernels alias.
+    dilation : int or pair of int, optional
+        Spread the taps ``dilation`` apart first (zeros between), ``(vertical,
+        horizontal)`` for a pair: the response folds (repeats ``dilation`` times per
+        axis), which is why dilated kernels alias.
 
     Returns
     -------
@@ -290,12 +291,10 @@ def frequency_response(kernel: Any, size: int = 64, *, dilation: int = 1
         k = k[0]
     if k.ndim != 2 or k.size == 0:
         raise ValueError(f"kernel must be 2-D (kH, kW), got shape {k.shape}")
-    if isinstance(dilation, bool) or not isinstance(dilation, (int, np.integer)) or dilation < 1:
-        raise ValueError(f"dilation must be a positive integer, got {dilation!r}")
-    if dilation > 1:
-        spread = np.zeros(((k.shape[0] - 1) * dilation + 1, (k.shape[1] - 1) * dilation + 1),
-                          np.float32)
-        spread[::dilation, ::dilation] = k
+    dy, dx = pair(dilation, "dilation", minimum=1)
+    if (dy, dx) != (1, 1):
+        spread = np.zeros(((k.shape[0] - 1) * dy + 1, (k.shape[1] - 1) * dx + 1), np.float32)
+        spread[::dy, ::dx] = k
         k = spread
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) \
             or size < max(k.shape):

@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui.actions import file_prompts
 from workbench.gui.actions.help_boxes import HelpBoxes
 from workbench.gui.actions.menus import build_menus
 from workbench.gui.actions.raw_data import RawDataActions
 from workbench.gui.actions.undo_keys import install_undo_key_filter
 from workbench.gui.actions.window_files import WindowFiles
+from workbench.gui.actions.worksheet import Worksheet, write_worksheet
 from workbench.gui.actions.workspace_state import raw_spec, restore_raw
 from workbench.gui.appearance import appearance_controller
 from workbench.gui.compute_worker import ComputeController
@@ -45,7 +47,8 @@ from workbench.gui.panels.message_bar import MessageBar
 from workbench.gui.panels.parameter_panel import ParameterPanel
 from workbench.gui.panels.tutorial_banner import TutorialBanner
 from workbench.gui.settings import WorkbenchSettings, load_settings, save_settings
-from workbench.gui.views.map_views import MapViewsPanel
+from workbench.gui.views.classroom import ClassroomBar
+from workbench.gui.views.map_views import CellKey, MapViewsPanel
 from workbench.gui.views.session_views import SessionCompute, SessionViews
 from workbench.gui.views.status_bar import StatusReadouts
 from workbench.gui.views.step_player import StepPlayer, StepThrough
@@ -150,6 +153,11 @@ class MainWindow(QMainWindow):
         self.views = MapViewsPanel(session)
         self.step_player = StepPlayer()
         self.step_through = StepThrough(session, self.step_player, self.views.show_slide)
+        self.classroom = ClassroomBar(session)
+        self.classroom.sigHide.connect(self._on_classroom_hide)
+        self.classroom.sigExplain.connect(
+            lambda stage, f, y, x: self.views.pin(CellKey(stage, f), y, x))
+        self.classroom.export_worksheet = self.export_worksheet
         self.message_bar = MessageBar()
         self.tutorial_banner = TutorialBanner(session)
         self.live_panel = LivePanel(self.live)
@@ -179,6 +187,7 @@ class MainWindow(QMainWindow):
         center_layout.addWidget(self.tutorial_banner)
         center_layout.addWidget(self.message_bar)
         center_layout.addWidget(self.step_player)
+        center_layout.addWidget(self.classroom)
         center_layout.addWidget(self.views, 1)
 
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -276,6 +285,87 @@ class MainWindow(QMainWindow):
         problem = self.step_through.open()
         if problem:
             self.show_message(f"Nothing to step through: {problem}.", "info")
+
+    def open_classroom(self) -> None:
+        """Start predict-then-reveal on the selected filter (View > Predict, then reveal)."""
+        if self.session.result is None:
+            self.show_message("Nothing to ask yet: wait for the first maps.", "info")
+            return
+        self.step_through.player.close_player()  # its inspector text would give it away
+        self.classroom.open_bar()
+
+    def _on_classroom_hide(self, maps: bool, sizes: bool) -> None:
+        self.views.set_maps_hidden(maps)
+        self.params.geometry_label.setVisible(not sizes)
+        self.layers.shapes.setVisible(not sizes)
+
+    def export_worksheet(self, path: str | Path | None = None) -> bool:
+        """Write the selected filter's example as a worksheet with an answer key.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path, optional
+            A ``.pdf`` or ``.png`` file; asked for when omitted.
+
+        Returns
+        -------
+        bool
+            True when written.
+        """
+        sheet = self._worksheet()
+        if sheet is None:
+            self.show_message("Nothing to put on a worksheet yet: wait for the maps.", "info")
+            return False
+        if path is None:
+            chosen, _ = file_prompts.ask_save_path(
+                self, "Export worksheet", "worksheet.pdf",
+                "PDF (*.pdf);;PNG images, answers in a second file (*.png)")
+            if not chosen:
+                return False
+            target = Path(chosen)
+            if target.suffix.lower() not in (".pdf", ".png"):
+                target = target.with_suffix(".pdf")
+            answers = target.with_name(f"{target.stem}-answers.png")
+            existing = [p for p in (target, answers) if p.exists()
+                        and (p is target or target.suffix.lower() == ".png")]
+            if existing and not file_prompts.confirm_overwrite(self, existing):
+                return False
+        else:
+            target = Path(path)
+        try:
+            written = write_worksheet(sheet, target)
+        except (OSError, ValueError) as exc:
+            self.show_message(f"Could not write the worksheet: "
+                              f"{file_prompts.describe_failure(exc, target)}")
+            return False
+        self.statusBar().showMessage("Worksheet written: " + ", ".join(str(p) for p in written),
+                                     8000)
+        return True
+
+    def _worksheet(self) -> Worksheet | None:
+        shown = self.session.result
+        if shown is None:
+            return None
+        layer_index = min(self.session.layer_index, len(shown.result.layers) - 1)
+        layer = shown.pipeline.layers[layer_index]
+        filters = layer.enabled_filters
+        if not filters:
+            return None
+        chosen = self.session.selection.filter
+        bank = layer.filters
+        f = sum(x.enabled for x in bank[:chosen]) \
+            if 0 <= chosen < len(bank) and bank[chosen].enabled else 0
+        filt = filters[f]
+        per_group = max(len(filters) // layer.groups, 1)
+        first = (f // per_group) * filt.channels
+        result = shown.result
+        image = result.input[first] if layer_index == 0 else \
+            result.layers[layer_index - 1].pooled[first]
+        lr = result.layers[layer_index]
+        tutorial = self.session.tutorial
+        return Worksheet(tutorial.name if tutorial is not None else lr.filter_names[f],
+                         image, filt.weight[0], filt.bias, layer, lr.activated[f],
+                         lr.pooled[f] if layer.pool.kind != "none" else None, filt.channels)
 
     def show_message(self, text: str, kind: str = "error") -> None:
         """Show a problem in the message bar and the status bar.

@@ -31,6 +31,9 @@ FORMAT_VERSION = 1
 MAX_RECENT = 10
 CAMERA_INDEX_MAX = 255
 RESOLUTION_RANGE = (1, 16384)
+# A widget's own small preferences (a folded sub-view): written when the user changes them,
+# kept when the window saves the rest.
+WIDGET_PREFIX = "widgets/"
 
 
 @dataclass
@@ -252,6 +255,43 @@ def load_settings() -> tuple[WorkbenchSettings, list[str]]:
     return settings, messages
 
 
+def load_widget_flag(key: str, default: bool) -> bool:
+    """Read a widget's on/off preference.
+
+    Parameters
+    ----------
+    key : str
+        Its name, e.g. ``"kernel_editor/frequency_response"``.
+    default : bool
+        The value when it was never saved, or is not ``true``/``false``.
+
+    Returns
+    -------
+    bool
+        The saved value, else ``default``.
+    """
+    value = _as_bool(_open().value(WIDGET_PREFIX + key))
+    return default if value is None else value
+
+
+def save_widget_flag(key: str, value: bool) -> None:
+    """Remember a widget's on/off preference at once (:func:`save_settings` keeps it).
+
+    Parameters
+    ----------
+    key : str
+        Its name, e.g. ``"kernel_editor/frequency_response"``.
+    value : bool
+        The value.
+    """
+    store = _open()
+    if store.value("meta/format_version") is None:
+        # A file holding only this key must still read as a settings file.
+        store.setValue("meta/format_version", FORMAT_VERSION)
+    store.setValue(WIDGET_PREFIX + key, value)
+    store.sync()
+
+
 def save_settings(settings: WorkbenchSettings) -> Path:
     """Write ``settings``, replacing whatever the file held.
 
@@ -266,7 +306,10 @@ def save_settings(settings: WorkbenchSettings) -> Path:
         The file written.
     """
     store = _open()
+    kept = {key: store.value(key) for key in store.allKeys() if key.startswith(WIDGET_PREFIX)}
     store.clear()
+    for key, value in kept.items():
+        store.setValue(key, value)
     store.setValue("meta/format_version", FORMAT_VERSION)
     store.setValue("pipeline/json", to_json(settings.pipeline, indent=None))
     store.setValue("image/source", settings.image)

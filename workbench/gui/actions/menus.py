@@ -68,6 +68,7 @@ class MenuHost(Protocol):
     def open_image_dialog(self) -> None: ...  # noqa: D102
     def focus_panel(self, name: str) -> None: ...  # noqa: D102
     def open_step_through(self) -> None: ...  # noqa: D102
+    def open_classroom(self) -> None: ...  # noqa: D102
 
 
 class WindowMenus:
@@ -231,6 +232,10 @@ class WindowMenus:
             window, "S&tep through the convolution", host.open_step_through, "Ctrl+T",
             "Slide the selected filter over the input one output cell at a time: taps, "
             "products, sum, bias, activation and pooling"))
+        view_menu.addAction(make_action(
+            window, "Predict, then re&veal…", host.open_classroom, "Ctrl+Shift+R",
+            "Classroom mode: hide the maps, ask for a value or the output size, check the "
+            "answer, reveal and explain; export a worksheet"))
         panels_menu = view_menu.addMenu("&Panels")
         self.panel_toggles: dict[str, PanelToggle] = {}
         for name, (splitter, index, title, keys, tip) in PANELS.items():

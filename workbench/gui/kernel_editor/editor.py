@@ -50,12 +50,16 @@ from workbench.gui.kernel_editor.cells import (
     display_text,
     weight_sum,
 )
+from workbench.gui.kernel_editor.frequency_view import FrequencyView
 from workbench.gui.kernel_editor.grid import (
     KernelGrid,
     SliceModel,
 )
+from workbench.gui.settings import load_widget_flag, save_widget_flag
 from workbench.session import Session
 from workbench.session.edits import replace_filters
+
+FREQUENCY_SHOWN_KEY = "kernel_editor/frequency_response"  # remembered across runs
 
 
 class _FlowLayout(QLayout):
@@ -158,6 +162,7 @@ class KernelEditor(QWidget):
         self._filter: Filter | None = None
         self._input_mode = "gray"
         self._channel = 0
+        self._dilation = (1, 1)  # the layer's: the frequency response is of the spread taps
         self._rng = np.random.default_rng()
         self._undo_filter = UndoKeysToWindow(self)
         self._session = session
@@ -175,9 +180,13 @@ class KernelEditor(QWidget):
         filters = pipeline.layers[selection.layer].filters
         f = filters[selection.filter] if 0 <= selection.filter < len(filters) else None
         mode = pipeline.input_mode if selection.layer == 0 else "maps"
+        # set_filter returns early for an unchanged filter, so a new dilation alone is drawn
+        # by the _refresh_frequency below.
+        self._dilation = pipeline.layers[selection.layer].dilation
         self.set_filter(f, mode)
         if f is not None and selection.channel != self._channel:
             self.set_channel(selection.channel)
+        self._refresh_frequency()
 
     def _commit_to_session(self, f: Filter) -> None:
         assert self._session is not None
@@ -248,7 +257,19 @@ class KernelEditor(QWidget):
         policy.setHeightForWidth(True)
         self.tool_area.setSizePolicy(policy)
         flow = _FlowLayout(self.tool_area, spacing=6)
-        # Three groups that wrap as wholes: value edits, named kernels + clipboard, geometry.
+        self.frequency_action = QAction("Frequency response", self)
+        self.frequency_action.setCheckable(True)
+        self.frequency_action.setToolTip(
+            "Show the kernel's frequency response under the grid: the magnitude of its 2-D "
+            "DFT (zero-padded to 64×64, zero frequency in the middle, axes in cycles/pixel). "
+            "A blur passes the middle (low-pass), a Laplacian the edges (high-pass); the "
+            "layer's dilation folds it (aliasing).")
+        self.frequency_button = QToolButton()
+        self.frequency_button.setDefaultAction(self.frequency_action)
+        self.frequency_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+        # Groups that wrap as wholes: value edits, named kernels + clipboard, the frequency
+        # view's switch, geometry.
         for group in (
             [self._button("normalise", "Normalise", "Divide by the sum so the weights sum to "
                           "1 (with 'same for all', the sum over all channels).",
@@ -266,6 +287,7 @@ class KernelEditor(QWidget):
              self._button("paste", "Paste", "Paste a block of numbers: rows of values, CSV or "
                           "numpy's [[...]]; a block of another size resizes the kernel "
                           "(Ctrl+V in the grid).", self.paste)],
+            [self.frequency_button],
             [self._button("transpose", "Transpose", "Swap rows and columns (all channels).",
                           self.transpose),
              self._button("flip_h", "Flip ↔", "Mirror left-right (all channels).",
@@ -310,6 +332,12 @@ class KernelEditor(QWidget):
         footer.addStretch(1)
         footer.addWidget(self.sum_label)
 
+        self.frequency = FrequencyView()
+        shown = load_widget_flag(FREQUENCY_SHOWN_KEY, True)
+        self.frequency.setVisible(shown)
+        self.frequency_action.setChecked(shown)
+        self.frequency_action.toggled.connect(self._on_frequency_toggled)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -318,12 +346,16 @@ class KernelEditor(QWidget):
         layout.addWidget(self.tool_area)
         layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addLayout(footer)
+        # Spare height goes to the frequency view first (up to its picture's height).
+        layout.addWidget(self.frequency, 100)
         layout.addStretch(1)
         self.setMinimumWidth(360)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        margins = self.layout().contentsMargins()
+        layout = self.layout()
+        assert layout is not None  # set in __init__
+        margins = layout.contentsMargins()
         self.grid.fit_width(event.size().width() - margins.left() - margins.right())
 
     def _pass_undo(self, spin: QSpinBox | QDoubleSpinBox) -> None:
@@ -364,6 +396,19 @@ class KernelEditor(QWidget):
     def set_channel(self, channel: int) -> None:
         """Show channel slice ``channel`` (no signal)."""
         self.channel_tabs.setCurrentIndex(channel)
+
+    def set_dilation(self, dilation: tuple[int, int]) -> None:
+        """Draw the frequency response with the taps ``(vertical, horizontal)`` apart.
+
+        With a session the editor follows the selected layer's dilation by itself.
+
+        Parameters
+        ----------
+        dilation : tuple of int
+            The layer's dilation.
+        """
+        self._dilation = (int(dilation[0]), int(dilation[1]))
+        self._refresh_frequency()
 
     def set_filter(self, f: Filter | None, input_mode: str) -> None:
         """Show a filter without emitting anything.
@@ -596,6 +641,7 @@ class KernelEditor(QWidget):
         self._channel = index
         self._refresh_grid()
         self._refresh_sum()
+        self._refresh_frequency()
         if self._session is not None:
             self._session.select(channel=index)
 
@@ -610,6 +656,11 @@ class KernelEditor(QWidget):
         if self._filter is not None:
             self._commit(bias=value)
 
+    def _on_frequency_toggled(self, shown: bool) -> None:
+        self.frequency.setVisible(shown)
+        save_widget_flag(FREQUENCY_SHOWN_KEY, shown)
+        self._refresh_frequency()
+
     # ------------------------------------------------------------ refresh
 
     def _slice_name(self) -> str:
@@ -623,6 +674,14 @@ class KernelEditor(QWidget):
         self._refresh_controls()
         self._refresh_grid()
         self._refresh_sum()
+        self._refresh_frequency()
+
+    def _refresh_frequency(self) -> None:
+        if not self.frequency_action.isChecked():
+            return  # drawn when shown again
+        f = self._filter
+        self.frequency.show_kernel(None if f is None else f.weight[self._channel],
+                                   self._dilation)
 
     def _refresh_controls(self) -> None:
         f = self._filter

@@ -608,6 +608,12 @@ class MapViewsPanel(QWidget):
         self.maps_stack = QStackedWidget()  # the map grid, or stem plots for a 1-D input
         self.maps_stack.addWidget(self.scroll_area)
         self.maps_stack.addWidget(self.signal_scroll)
+        self.hidden_note = QLabel("The maps are hidden: predict the answer, then Check or "
+                                  "Reveal.")
+        self.hidden_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hidden_note.setWordWrap(True)
+        self.maps_stack.addWidget(self.hidden_note)
+        self.maps_hidden = False
         self.one_d = False
         self.splitter.addWidget(self.input_column)
         self.splitter.addWidget(self.maps_stack)
@@ -874,8 +880,33 @@ class MapViewsPanel(QWidget):
                                           lr.pooled)
         if one_d != self.one_d:
             self.one_d = one_d
-            self.maps_stack.setCurrentIndex(1 if one_d else 0)
+            self._show_stack_page()
             self.input_cell.setVisible(not one_d)  # the stem plots show the input
+
+    def _show_stack_page(self) -> None:
+        self.maps_stack.setCurrentIndex(2 if self.maps_hidden else 1 if self.one_d else 0)
+
+    def set_maps_hidden(self, hidden: bool) -> None:
+        """Hide the maps (predict-then-reveal) or show them again.
+
+        While hidden, nothing that shows an output value stays on screen: the inspector
+        and the read-out let go of any output they explained.
+
+        Parameters
+        ----------
+        hidden : bool
+            Hide them.
+        """
+        if hidden == self.maps_hidden:
+            return
+        self.maps_hidden = hidden
+        if hidden:
+            self.unpin()
+            self.inspector.show_hint()
+            self._set_hover_text("")
+            for other in self._all_cells():
+                other.mark_pixel(None)
+        self._show_stack_page()
 
     def _on_stem_hovered(self, key: StemKey, index: int) -> None:
         if self.pinned:
