@@ -84,11 +84,13 @@ def test_open_data_files(open_window, settle, tmp_path):
     settle(window)
     assert window.session.tensor.tolist() == [[[1, 2, 3, 4, 5, 6]], [[10, 20, 30, 40, 50, 60]]]
     # The default bank gets 2 kernel slices per filter for the 2 channels; its 3x3 kernels
-    # do not fit a 1-row signal, which the panel explains.
+    # keep their middle rows for the 1-row signal (said in the message bar, undoable).
     assert {f.channels for f in window.session.pipeline.layers[0].filters} == {2}
     assert window.params.input_mode.currentText() == "Raw data (2 channels)"
-    assert window.params.geometry_text.startswith("input 1×6, kernel 3×3")
-    assert window.params.error_text
+    assert window.params.geometry_text.startswith("input 1×6, kernel 1×3")
+    assert not window.params.error_text and "middle row" in window.message_bar.text
+    window.session.undo()
+    assert {f.kernel_size for f in window.session.pipeline.layers[0].filters} == {(3, 3)}
     npy = tmp_path / "ramp.npy"
     np.save(npy, np.arange(36, dtype=np.int16).reshape(6, 6))
     assert window.raw_data.open_data(npy)

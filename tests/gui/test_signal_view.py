@@ -85,3 +85,29 @@ def test_groups_show_every_input_channel(open_window, settle):
                                   [10, 20, 30, 40, 50, 60])
     np.testing.assert_array_equal(signal.values(StemKey("conv", 2))[1],
                                   [60, 120, 180, 240, 300, 360])
+
+
+def test_a_wav_clip_opens_as_a_signal_drawn_as_a_line(open_window, settle, tmp_path):
+    import wave
+    t = np.arange(8000)
+    samples = (np.sin(2 * np.pi * t / 80) * 16000).astype("<i2")
+    path = tmp_path / "tone.wav"
+    with wave.open(str(path), "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(8000)
+        clip.writeframes(samples.tobytes())
+    window = open_window()
+    assert window.raw_data.open_data(path)
+    settle(window)
+    # The 3x3 kernels became 1x3 (their middle rows), with a message and undo.
+    layer = window.session.pipeline.layers[0]
+    assert {f.kernel_size for f in layer.filters} == {(1, 3)}
+    assert "1-D signal" in window.message_bar.text
+    views = window.views
+    assert views.one_d
+    row = views.signal_view._rows[StemKey("input", 0)]
+    assert row.as_line and len(row.x) == 8000
+    np.testing.assert_allclose(row.values, samples / 32768.0, atol=1e-6)
+    x, values = views.signal_view.values(StemKey("conv", 0))
+    assert len(values) == window.session.result.result.layers[0].activated[0].shape[1]

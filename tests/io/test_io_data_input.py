@@ -146,3 +146,54 @@ def test_data_workspace_inline_and_by_path(tmp_path):
 def test_invalid_data_sources(source, reason):
     with pytest.raises(ValueError, match=reason):
         SourceSpec.from_dict(source)
+
+
+def _write_wav(path, samples, width, channels=2, rate=8000):
+    import wave
+    with wave.open(str(path), "wb") as clip:
+        clip.setnchannels(channels)
+        clip.setsampwidth(width)
+        clip.setframerate(rate)
+        clip.writeframes(samples.tobytes())
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4])
+def test_wav_files_read_as_one_signal_per_channel(tmp_path, width):
+    from workbench.io.data_input import load_data
+    t = np.arange(400)
+    left = np.sin(2 * np.pi * t / 50) * 0.5
+    right = np.where(t % 100 < 50, 0.25, -0.25)
+    scale = float(1 << (8 * width - 1))
+    ints = np.round(np.column_stack([left, right]) * scale).astype(np.int64)
+    if width == 1:
+        raw = (ints + 128).astype(np.uint8)
+    elif width == 3:
+        packed = ints.astype("<i4").view(np.uint8).reshape(-1, 4)[:, :3]
+        raw = np.ascontiguousarray(packed).reshape(len(t), 6)
+    else:
+        raw = ints.astype("<i2" if width == 2 else "<i4")
+    path = tmp_path / f"clip{width}.wav"
+    _write_wav(path, raw, width)
+    data = load_data(path)
+    assert data.values.shape == (2, 1, 400) and data.rows_are_channels
+    tolerance = 1.0 / scale + 1e-7
+    np.testing.assert_allclose(data.values[0, 0], left, atol=tolerance)
+    np.testing.assert_allclose(data.values[1, 0], right, atol=tolerance)
+
+
+def test_a_wav_that_is_not_pcm_is_refused_with_the_reason(tmp_path):
+    from workbench.io.data_input import load_data
+    from workbench.io.errors import LoadError
+    path = tmp_path / "fake.wav"
+    path.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    with pytest.raises(LoadError, match="not a PCM WAV file"):
+        load_data(path)
+
+
+def test_a_csv_column_is_a_signal(tmp_path):
+    from workbench.io.data_input import load_data
+    path = tmp_path / "column.csv"
+    path.write_text("1\n2\n3\n4\n")
+    values = load_data(path).values
+    assert values.shape == (1, 1, 4)
+    np.testing.assert_array_equal(values[0, 0], [1, 2, 3, 4])

@@ -1,4 +1,4 @@
-"""Numeric data as a raw pipeline input: ``.npy`` arrays, CSV / text files, typed text.
+"""Numeric data as a raw pipeline input: ``.npy`` arrays, CSV / text files, WAV audio, text.
 
 Raw data is used as given (input mode ``"raw"``): no colour conversion, no scaling, any
 channel count. Everything becomes a float32 ``(C, H, W)`` tensor:
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from workbench.core.arrays import FloatArray
 from workbench.core.kernel_ops import format_value, parse_kernel_text
 from workbench.io.errors import LoadError
 
-DATA_SUFFIXES: tuple[str, ...] = (".npy", ".csv", ".txt")
+DATA_SUFFIXES: tuple[str, ...] = (".npy", ".csv", ".txt", ".wav")
 MAX_DATA_VALUES = 16_000_000
 INLINE_LIMIT = 4096  # workspaces store at most this many values inline
 
@@ -200,7 +201,10 @@ def format_data_text(values: FloatArray) -> str:
 
 
 def load_data(path: str | os.PathLike[str], rows_are_channels: bool = False) -> RawData:
-    """Read a ``.npy``, ``.csv`` or ``.txt`` file as a raw input.
+    """Read a ``.npy``, ``.csv``, ``.txt`` or ``.wav`` file as a raw input.
+
+    A text file with one column of numbers is a ``1 x L`` signal, as one row is; a WAV
+    file gives one ``1 x L`` signal per audio channel (see :func:`read_wav`).
 
     Parameters
     ----------
@@ -225,7 +229,9 @@ def load_data(path: str | os.PathLike[str], rows_are_channels: bool = False) -> 
     if suffix not in DATA_SUFFIXES:
         raise LoadError(path, f"not a data file (expected {', '.join(DATA_SUFFIXES)})")
     try:
-        if suffix == ".npy":
+        if suffix == ".wav":
+            values = read_wav(path)
+        elif suffix == ".npy":
             try:
                 arr = np.load(path, allow_pickle=False)
             except ValueError as exc:  # object arrays need pickle; refused on purpose
@@ -237,8 +243,63 @@ def load_data(path: str | os.PathLike[str], rows_are_channels: bool = False) -> 
             except UnicodeDecodeError:
                 raise ValueError("not a text file (not UTF-8)") from None
             values = parse_data_text(text, rows_are_channels)
+            if values.shape[0] == 1 and values.shape[2] == 1 and values.shape[1] > 1:
+                values = values.reshape(1, 1, -1)  # a single column is a signal, like a row
     except OSError as exc:
         raise LoadError(path, exc.strerror or str(exc)) from None
     except ValueError as exc:
         raise LoadError(path, str(exc)) from None
-    return RawData(values, path.name, str(path.resolve()), rows_are_channels)
+    return RawData(values, path.name, str(path.resolve()),
+                   rows_are_channels or suffix == ".wav")
+
+
+def read_wav(path: str | os.PathLike[str]) -> FloatArray:
+    """Read an uncompressed PCM WAV file as ``(channels, 1, samples)`` in [-1, 1].
+
+    Uses the standard library's :mod:`wave` reader (8-, 16-, 24- and 32-bit integer PCM).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, one channel per audio channel (a 1-D signal each).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a PCM WAV file, is empty or holds more than
+        :data:`MAX_DATA_VALUES` samples.
+    OSError
+        If it cannot be read.
+    """
+    try:
+        with wave.open(os.fspath(path), "rb") as clip:
+            channels, width = clip.getnchannels(), clip.getsampwidth()
+            frames = clip.getnframes()
+            if frames * channels > MAX_DATA_VALUES:
+                raise ValueError(f"the clip holds {frames * channels} samples; at most "
+                                 f"{MAX_DATA_VALUES} are allowed (cut it shorter)")
+            raw = clip.readframes(frames)
+    except (wave.Error, EOFError) as exc:
+        raise ValueError(f"not a PCM WAV file ({exc})") from None
+    if width not in (1, 2, 3, 4) or channels < 1:
+        raise ValueError(f"unsupported WAV sample width {width * 8} bits")
+    count = len(raw) // (width * channels)
+    if count == 0:
+        raise ValueError("the WAV file holds no samples")
+    data = np.frombuffer(raw[:count * width * channels], np.uint8)
+    if width == 1:  # 8-bit WAV is unsigned
+        samples = (data.astype(np.float32) - 128.0) / 128.0
+    elif width == 3:  # little-endian 24-bit: widen to 32 bits, keep the sign
+        triples = data.reshape(-1, 3).astype(np.int32)
+        ints = triples[:, 0] | (triples[:, 1] << 8) | (triples[:, 2] << 16)
+        ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
+        samples = ints.astype(np.float32) / float(1 << 23)
+    else:
+        ints = data.view("<i2" if width == 2 else "<i4")
+        samples = ints.astype(np.float32) / float(1 << (8 * width - 1))
+    return to_chw(samples.reshape(count, channels).T, rows_are_channels=True)

@@ -446,3 +446,38 @@ def with_layer(pipeline: Pipeline) -> Pipeline:
     if pipeline.layers:
         return pipeline
     return replace(pipeline, layers=(Layer(()),))
+
+
+def fit_to_signal(pipeline: Pipeline) -> tuple[Pipeline, bool]:
+    """Make every layer one row tall, for a ``1 x L`` signal input.
+
+    Each kernel keeps its middle row; vertical stride, dilation and padding become 1, 1 and
+    0; pooling windows become ``1 x k``. Layers already one row tall are unchanged.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The pipeline.
+
+    Returns
+    -------
+    (Pipeline, bool)
+        The fitted pipeline and whether anything changed.
+    """
+    layers = []
+    changed = False
+    for layer in pipeline.layers:
+        filters = tuple(
+            replace(f, weight=f.weight[:, f.weight.shape[1] // 2:f.weight.shape[1] // 2 + 1])
+            if f.weight.shape[1] > 1 else f for f in layer.filters)
+        pool = layer.pool
+        if pool.kind not in ("none", "global_max", "global_avg"):
+            stride = None if pool.stride is None else (1, pool.stride[1])
+            pool = replace(pool, size=(1, pool.size[1]), stride=stride,
+                           padding=(0, pool.padding[1]))
+        padding = layer.padding if isinstance(layer.padding, str) else (0, layer.padding[1])
+        fitted = replace(layer, filters=filters, stride=(1, layer.stride[1]),
+                         dilation=(1, layer.dilation[1]), padding=padding, pool=pool)
+        changed = changed or fitted != layer
+        layers.append(fitted)
+    return replace(pipeline, layers=tuple(layers)), changed

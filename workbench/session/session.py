@@ -21,6 +21,7 @@ from workbench.io.data_input import RawData
 from workbench.io.images import ImageLoadError, LoadedImage
 from workbench.render import ViewOptions
 from workbench.session.edits import (
+    fit_to_signal,
     image_input_mode,
     insert_filter,
     set_input_mode,
@@ -552,12 +553,21 @@ class Session:
         tutorial : str, optional
             The tutorial example the data and pipeline are.
         """
-        new = pipeline if pipeline is not None else set_raw_channels(self.pipeline,
-                                                                      raw.channels)
+        fitted = False
+        if pipeline is not None:
+            new = pipeline
+        else:
+            new = set_raw_channels(self.pipeline, raw.channels)
+            if raw.values.shape[1] == 1 and raw.values.shape[2] > 1:  # a 1-D signal
+                new, fitted = fit_to_signal(new)
         new_input = InputState("raw", self.input.source, None, raw, tutorial,
                                self.input.max_side, raw.name)
         self._set_state(SessionState(with_layer(new), new_input))
         self.message.emit(f"Opened {raw.describe()}", "status")
+        if fitted:
+            self.message.emit("The input is a 1-D signal, so every kernel now keeps its "
+                              "middle row (1 × k) and pooling is 1 × k; Undo brings the 2-D "
+                              "kernels back.", "info")
 
     def open_tutorial(self, key: str) -> TutorialExample:
         """Load a tutorial example: its input, filters and parameters (one undoable step).

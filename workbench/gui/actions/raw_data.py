@@ -160,7 +160,7 @@ class RawDataActions:
         Parameters
         ----------
         path : str or pathlib.Path
-            ``.npy``, ``.csv`` or ``.txt``.
+            ``.npy``, ``.csv``, ``.txt`` or ``.wav``.
         rows_are_channels : bool, optional
             Read a 2-D array as channels of ``1 x L``.
 

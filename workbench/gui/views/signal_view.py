@@ -23,6 +23,8 @@ from workbench.render import format_value
 
 # Stems per plot up to which every value is written above its stem.
 MAX_LABELLED = 40
+# Longer signals (audio) are drawn as a line: a stem per sample would be a solid block.
+MAX_STEMS = 2000
 PLOT_HEIGHT = 96  # screen px per plot row
 CHANNEL_COLOURS = ("#4fc3f7", "#aed581", "#ffb74d", "#ba68c8", "#e57373", "#90a4ae")
 OUTPUT_COLOUR = "#4fc3f7"
@@ -103,13 +105,23 @@ class _StemPlot:
         plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#5f6670", width=1)))
         self.x = np.zeros(0)
         self.values = np.zeros(0)
+        self.as_line = False
 
     def set_data(self, x: np.ndarray, values: np.ndarray) -> None:
         self.x, self.values = np.asarray(x, np.float64), np.asarray(values, np.float64)
-        pairs_x = np.repeat(self.x, 2)
-        pairs_y = np.column_stack([np.zeros_like(self.values), self.values]).ravel()
-        self.stems.setData(pairs_x, pairs_y)
-        self.dots.setData(self.x, self.values)
+        self.as_line = len(self.x) > MAX_STEMS
+        if self.as_line:
+            self.stems.setData(self.x, self.values, connect="all")
+            self.stems.setDownsampling(auto=True, method="peak")
+            self.stems.setClipToView(True)
+            self.dots.setData([], [])
+        else:
+            pairs_x = np.repeat(self.x, 2)
+            pairs_y = np.column_stack([np.zeros_like(self.values), self.values]).ravel()
+            self.stems.setData(pairs_x, pairs_y, connect="pairs")
+            self.stems.setDownsampling(auto=False)
+            self.stems.setClipToView(False)
+            self.dots.setData(self.x, self.values)
         for label in self.labels:
             self.plot.removeItem(label)
         self.labels = []
