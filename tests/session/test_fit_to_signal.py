@@ -5,6 +5,7 @@ import numpy as np
 from workbench.core import Filter, Layer, Pipeline, Pool
 from workbench.session.edits import fit_to_signal
 
+
 def test_fit_to_signal_keeps_middle_rows_and_flattens_pooling():
     kernel = np.arange(9, dtype=np.float32).reshape(3, 3)
     layer = Layer((Filter("k", kernel),), stride=(2, 3), padding=(1, 2), dilation=(2, 1),
