@@ -134,3 +134,21 @@ def test_an_edited_kernel_restarts_the_numbers_at_the_same_cell(open_window, set
     mark, text = marks[-1]
     assert (mark.y, mark.x) == (0, 2) and "= <b>6</b> (conv)" in text
     assert window.views.cells[CellKey("conv", 0)].marker.isVisible()
+
+
+@pytest.mark.parametrize("key, count", [("keras_conv2d", 36), ("handwritten_one", 4),
+                                        ("k3_dilation2", 2)])
+def test_motion_examples_open_with_the_step_through(open_window, settle, key, count):
+    window = open_window()
+    window.raw_data.open_example(key)
+    settle(window)
+    player = window.step_player
+    assert player.isVisible() and player.count == count and player.index == 0
+    assert "Step 1 of" in window.views.inspector.text()
+    window.raw_data.open_example("max_pool")  # a pooling example keeps it as it was
+    settle(window)
+    assert player.isVisible()
+    player.close_player()
+    window.raw_data.open_example("max_pool")
+    settle(window)
+    assert player.isHidden()

@@ -50,6 +50,8 @@ class TutorialExample:
         One layer, input mode ``"raw"``.
     expected : tuple of numpy.ndarray
         The printed result: one 2-D map per filter (pooled when the layer pools).
+    step_through : bool, optional
+        The example teaches the kernel's motion: the window opens it with the step-through.
     """
 
     key: str
@@ -59,6 +61,7 @@ class TutorialExample:
     data: FloatArray
     pipeline: Pipeline
     expected: tuple[FloatArray, ...]
+    step_through: bool = False
 
 
 def _signal(*rows: list[float]) -> FloatArray:
@@ -78,7 +81,8 @@ def _pytorch_1d(key: str, name: str, text: str, expected: list[float], size: int
         key, name, PYTORCH,
         f"{text} Input [1, 2, 3, 4, 5, 6], every weight 2, no bias; the tutorial prints "
         f"{expected}.",
-        _signal([1, 2, 3, 4, 5, 6]), pipeline, (np.array([expected], np.float32),))
+        _signal([1, 2, 3, 4, 5, 6]), pipeline, (np.array([expected], np.float32),),
+        step_through=size > 1)
 
 
 def _examples() -> tuple[TutorialExample, ...]:
@@ -145,7 +149,7 @@ def _examples() -> tuple[TutorialExample, ...]:
             _signal([0, 0, 0, 1, 1, 0, 0, 0]),
             Pipeline("raw", (Layer((Filter("bump [0, 1, 0]",
                                            np.array([[[0, 1, 0]]], np.float32)),)),)),
-            (np.array([[0, 0, 1, 1, 0, 0]], np.float32),)),
+            (np.array([[0, 0, 1, 1, 0, 0]], np.float32),), step_through=True),
         TutorialExample(
             "keras_conv2d", "Keras Conv2D vertical line", KERAS,
             "Conv2D(1, (3, 3)) with the vertical line detector [[0, 1, 0]] x 3 on an 8x8 "
@@ -154,7 +158,7 @@ def _examples() -> tuple[TutorialExample, ...]:
             to_chw(line),
             Pipeline("raw", (Layer((Filter("vertical line",
                                            np.array([[0, 1, 0]] * 3, np.float32)),)),)),
-            (np.array([[0, 0, 3, 3, 0, 0]] * 6, np.float32),)),
+            (np.array([[0, 0, 3, 3, 0, 0]] * 6, np.float32),), step_through=True),
         TutorialExample(
             "handwritten_one", "4x4 handwritten 1", JORDAN,
             "A 2x2 filter with stride 2 scans the 4x4 image of a '1' and outputs 4 nodes, "
@@ -163,7 +167,7 @@ def _examples() -> tuple[TutorialExample, ...]:
             to_chw(one),
             Pipeline("raw", (Layer((Filter("2x2 ones", np.ones((1, 2, 2), np.float32)),),
                                    stride=(2, 2)),)),
-            (np.array([[3, 0], [3, 1]], np.float32),)),
+            (np.array([[3, 0], [3, 1]], np.float32),), step_through=True),
         TutorialExample(
             "max_pool", "Max pooling 2x2", JORDAN,
             f"2x2 max pooling with stride 2 keeps the largest value of each window. "

@@ -63,6 +63,11 @@ GUIDE_SECTIONS: tuple[tuple[str, str, str], ...] = (
      "input one output cell at a time: Back, Play, Step, Next row, a speed and a scrubber. "
      "The taps are outlined on the input (padded ones in cyan, over the padded border), the "
      "output cell is marked on its map and the inspector shows every product and the sum."),
+    ("classroom", "Predict, then reveal",
+     "View > Predict, then reveal (Ctrl+Shift+R) hides the maps and asks for a value or the "
+     "output size; Check says how an answer is wrong, Reveal shows and explains it, and "
+     "Worksheet… prints the example with an answer key. A 1-D input (the 1-D tutorials, a "
+     "CSV column, a WAV clip) is drawn as stem plots with the kernel under the signal."),
     ("view", "Appearance and panels",
      "View > Appearance follows the system's light or dark scheme, or keeps Light or Dark; "
      "the choice is remembered. The feature maps keep their dark background in both. "

@@ -33,7 +33,8 @@ from workbench.core.conv import resolve_padding
 from workbench.core.receptive import pool_window
 from workbench.gui.appearance import tones
 from workbench.render import format_value
-from workbench.session import Session, ShownResult
+from workbench.session import InputState, Session, ShownResult
+from workbench.tutorials import get_example
 
 # Steps per second offered by the speed box; the first is the default.
 SPEEDS = (2, 1, 5, 10, 30, 100)
@@ -471,9 +472,27 @@ class StepThrough:
     def __init__(self, session: Session, player: StepPlayer,
                  draw: Callable[[SlideMark | None, str], None]) -> None:
         self.session, self.player = session, player
+        self._tutorial: str | None = session.input.tutorial
+        self._open_on_result = False
         player.sigStep.connect(draw)
-        session.result_changed.connect(lambda _shown: self.follow())
+        session.result_changed.connect(lambda _shown: self._on_result())
         session.selection_changed.connect(lambda _selection: self.follow())
+        session.input_changed.connect(self._on_input_changed)
+
+    def _on_input_changed(self, state: InputState) -> None:
+        # A tutorial example that teaches the kernel's motion opens with the step-through.
+        if state.tutorial != self._tutorial:
+            self._tutorial = state.tutorial
+            self._open_on_result = state.tutorial is not None \
+                and get_example(state.tutorial).step_through
+
+    def _on_result(self) -> None:
+        if self._open_on_result and self.session.result_is_current:
+            self._open_on_result = False
+            self.player.index = 0  # a new example starts at its first output cell
+            self.open()
+            return
+        self.follow()
 
     def follow(self, force: bool = False) -> str:
         """Point the player at the session's result, layer and selected filter.
