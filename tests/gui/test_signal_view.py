@@ -31,7 +31,7 @@ def test_dilation_2_takes_elements_1_3_5_then_2_4_6(open_window, settle):
     player = window.step_player
     assert player.count == 2
     player.go_to_index(0)
-    taps = signal._highlight["taps"].getData()
+    taps = signal.ringed[(0, "taps")].getData()
     np.testing.assert_array_equal(taps[0], [0, 2, 4])  # elements 1, 3, 5
     np.testing.assert_array_equal(taps[1], [1, 3, 5])
     assert "= <b>18</b> (conv)" in views.inspector.text()
@@ -39,7 +39,7 @@ def test_dilation_2_takes_elements_1_3_5_then_2_4_6(open_window, settle):
     np.testing.assert_array_equal(kernel_x, [0, 2, 4])
     np.testing.assert_array_equal(kernel_w, [2, 2, 2])
     player.step()
-    taps = signal._highlight["taps"].getData()
+    taps = signal.ringed[(0, "taps")].getData()
     np.testing.assert_array_equal(taps[0], [1, 3, 5])  # elements 2, 4, 6
     assert "= <b>24</b> (conv)" in views.inspector.text()
     out = signal._highlight["out"].getData()
@@ -51,7 +51,7 @@ def test_padded_taps_are_drawn_outside_the_signal(open_window, settle):
     window.open_step_through()
     window.step_player.go_to_index(0)
     signal = window.views.signal_view
-    pad = signal._highlight["pad"].getData()
+    pad = signal.ringed[(0, "pad")].getData()
     np.testing.assert_array_equal(pad[0], [-1])
     np.testing.assert_array_equal(pad[1], [0])
     assert [label.toPlainText() for label in signal._pad_labels] == ["pad 0"]
@@ -60,6 +60,7 @@ def test_padded_taps_are_drawn_outside_the_signal(open_window, settle):
 
 def test_hovering_a_stem_explains_it(open_window, settle):
     window = open_example(open_window, settle, "k3")
+    window.step_player.close_player()  # it opened with the example and holds the inspector
     views = window.views
     views._on_stem_hovered(StemKey("conv", 0), 1)
     assert views.inspector.explanation is not None
@@ -111,3 +112,15 @@ def test_a_wav_clip_opens_as_a_signal_drawn_as_a_line(open_window, settle, tmp_p
     np.testing.assert_allclose(row.values, samples / 32768.0, atol=1e-6)
     x, values = views.signal_view.values(StemKey("conv", 0))
     assert len(values) == window.session.result.result.layers[0].activated[0].shape[1]
+
+
+def test_grouped_taps_ring_their_own_channel(open_window, settle):
+    window = open_example(open_window, settle, "groups")
+    window.open_step_through()
+    signal = window.views.signal_view
+    window.session.select(filter=1)  # weight 4: reads channel 2 only
+    settle(window)
+    window.step_player.go_to_index(3)
+    assert set(signal.ringed) == {(1, "taps")}
+    np.testing.assert_array_equal(signal.ringed[(1, "taps")].getData()[1], [40])
+    assert "= <b>160</b> (conv)" in window.views.inspector.text()

@@ -168,6 +168,8 @@ class SignalView(pg.GraphicsLayoutWidget):
         self._highlight: dict[str, pg.ScatterPlotItem] = {}
         self._pad_labels: list[pg.TextItem] = []
         self._placed: list[tuple[pg.GraphicsObject, pg.PlotItem]] = []  # the step's items
+        # (input channel, "taps" or "pad") -> the rings of the shown step
+        self.ringed: dict[tuple[int, str], pg.ScatterPlotItem] = {}
         self._signature: tuple[object, ...] = ()
         self.input_length = 0
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -286,23 +288,33 @@ class SignalView(pg.GraphicsLayoutWidget):
             plot.removeItem(item)
         self._placed = []
         self._pad_labels = []
+        self.ringed = {}
         if mark is None or not self._rows:
             return
-        channel_rows = [r for k, r in self._rows.items() if k.stage == "input"]
-        inside = ~mark.padded
         cols = mark.cols.astype(np.float64)
         values = mark.values if len(mark.values) else np.zeros(len(cols))
-        first_input = channel_rows[0]
-        self._highlight["taps"].setData(cols[inside], values[inside])
-        self._place(self._highlight["taps"], first_input.plot)
-        if mark.padded.any():
-            self._highlight["pad"].setData(cols[mark.padded], values[mark.padded])
-            self._place(self._highlight["pad"], first_input.plot)
-            for xi, v in zip(cols[mark.padded], values[mark.padded], strict=True):
+        channels = mark.channels if len(mark.channels) else np.zeros(len(cols), np.int64)
+        # Each tap is ringed on the plot of the input channel it reads (groups: its own).
+        for channel in dict.fromkeys(channels.tolist()):
+            row = self._rows.get(StemKey("input", int(channel)))
+            if row is None:
+                continue
+            mine = channels == channel
+            for name, where in (("taps", mine & ~mark.padded), ("pad", mine & mark.padded)):
+                if not where.any():
+                    continue
+                item = pg.ScatterPlotItem(size=14, brush=None, pen=self._highlight[name].opts[
+                    "pen"])
+                item.setZValue(20)
+                item.setData(cols[where], values[where])
+                self._place(item, row.plot)
+                self.ringed[(int(channel), name)] = item
+            for xi, v in zip(cols[mine & mark.padded], values[mine & mark.padded],
+                             strict=True):
                 label = pg.TextItem(f"pad {format_value(float(v))}", color=PAD_COLOUR,
                                     anchor=(0.5, 1.0 if v >= 0 else 0.0))
                 label.setPos(float(xi), float(v))
-                self._place(label, first_input.plot)
+                self._place(label, row.plot)
                 self._pad_labels.append(label)
         if self.kernel_row is not None and len(mark.weights):
             per = len(mark.weights) // max(len(set(mark.channels.tolist())), 1)

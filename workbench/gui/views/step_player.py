@@ -401,7 +401,7 @@ class StepPlayer(QWidget):
         mark = SlideMark(step.rows, step.cols, step.padded, self._filter, step.y, step.x,
                          on_input=self._layer_index == 0, pad=pad,
                          padding_mode=layer.padding_mode, values=step.values,
-                         weights=step.weights, channels=step.channels)
+                         weights=step.weights, channels=shifted.channels)
         self.sigStep.emit(mark, text)
 
     def _channel_names(self) -> list[str]:
