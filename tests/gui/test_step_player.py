@@ -152,3 +152,31 @@ def test_motion_examples_open_with_the_step_through(open_window, settle, key, co
     window.raw_data.open_example("max_pool")
     settle(window)
     assert player.isHidden()
+
+
+def test_hovering_a_padded_cell_says_where_its_value_comes_from(open_window, settle):
+    window = open_player(open_window, settle, padding=(1, 1), padding_mode="reflect")
+    views = window.views
+    window.step_player.go_to_index(0)
+    assert views.input_cell.padded_margin == (1, 1, 1, 1)
+    views.input_cell.sigPaddedHovered.emit(-1, 3)
+    assert views.hover_text == "padded cell (-1, 3): reflect padding copies input (1, 3) = 1"
+    views.input_cell.sigPaddedHovered.emit(8, 0)
+    assert views.hover_text == "padded cell (8, 0): reflect padding copies input (6, 0) = 0"
+    window.step_player.close_player()
+    assert views.input_cell.padded_margin == (0, 0, 0, 0)
+
+
+def test_zero_padding_is_drawn_on_a_raw_tutorial_input(open_window, settle):
+    window = open_window()
+    window.raw_data.open_example("keras_conv2d")
+    settle(window)
+    window.session.edit(lambda p: replace(p, layers=(replace(p.layers[0], padding=(1, 1)),)))
+    settle(window)
+    window.step_player.go_to_index(0)
+    views = window.views
+    assert views.slide_padded.isVisible()
+    np.testing.assert_array_equal(views.slide_padded.image,
+                                  np.pad(window.session.result.result.input[0], 1))
+    views.input_cell.sigPaddedHovered.emit(-1, -1)
+    assert views.hover_text == "padded cell (-1, -1): zero padding, the value is 0"

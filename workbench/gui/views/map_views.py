@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import Layer, Pipeline, PipelineResult, explain_result, receptive_field
-from workbench.core.receptive import Window, layer_field
+from workbench.core.receptive import Window, layer_field, padded_index
 from workbench.gui.views.patch_inspector import PatchInspector
 from workbench.gui.views.signal_view import SignalView, StemKey
 from workbench.gui.views.step_player import SlideMark
@@ -157,12 +157,16 @@ class MapCell(pg.GraphicsLayoutWidget):
     """
 
     sigHovered = Signal(object, int, int)  # CellKey, row, column; row -1 when leaving
+    sigPaddedHovered = Signal(int, int)  # row, column of a padded cell outside the map
     sigClicked = Signal(object, int, int)  # CellKey, row, column of a left click on a pixel
 
     def __init__(self, key: CellKey, colorbar: bool = True,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.key = key
+        # (top, bottom, left, right) cells around the map that report hovers: the padded
+        # border the step-through draws around the input.
+        self.padded_margin: tuple[int, int, int, int] = (0, 0, 0, 0)
         self.data: np.ndarray | None = None  # the values, read back on hover
         self.look: MapLook | None = None  # how they are drawn
         self.colormap_key = ""
@@ -418,8 +422,12 @@ class MapCell(pg.GraphicsLayoutWidget):
         point = self.view.mapSceneToView(pos)
         row, col = math.floor(point.y()), math.floor(point.x())
         height, width = self.data.shape[:2]
+        top, bottom, left, right = self.padded_margin
         if 0 <= row < height and 0 <= col < width:
             self.sigHovered.emit(self.key, row, col)
+        elif -top <= row < height + bottom and -left <= col < width + right:
+            self.sigHovered.emit(self.key, -1, -1)
+            self.sigPaddedHovered.emit(row, col)  # a padded cell of the step-through
         else:
             self.sigHovered.emit(self.key, -1, -1)
 
@@ -557,6 +565,7 @@ class MapViewsPanel(QWidget):
         self.input_cell = MapCell(CellKey("input"), colorbar=False)
         self.input_cell.set_title("Input")
         self.input_cell.sigHovered.connect(self._on_cell_hovered)
+        self.input_cell.sigPaddedHovered.connect(self._on_padded_hovered)
         self.input_cell.view.sigRangeChangedManually.connect(
             lambda _: self._on_range_changed_manually(self.input_cell))
         self.field_rect = QGraphicsRectItem()
@@ -672,6 +681,7 @@ class MapViewsPanel(QWidget):
             for item in (self.slide_taps, self.slide_border, self.slide_padded):
                 item.hide()
             self._slide_pad_key = None
+            self.input_cell.padded_margin = (0, 0, 0, 0)
             if self.pinned:
                 self.unpin()
             self.inspector.show_hint()
@@ -701,7 +711,9 @@ class MapViewsPanel(QWidget):
         c, h, w = self._input.shape
         top, bottom, left, right = pad
         key = (id(self._input), pad, padding_mode)
-        if not any(pad) or self.raw_input or c not in (1, 3) or max(h, w) > SLIDE_PAD_MAX_SIDE:
+        self.input_cell.padded_margin = pad
+        if not any(pad) or (self.raw_input and c != 1) or c not in (1, 3) \
+                or max(h, w) > SLIDE_PAD_MAX_SIDE:
             self.slide_padded.hide()
             self.slide_border.setVisible(any(pad))
             self.slide_border.setRect(QRectF(0, 0, w, h))
@@ -1203,9 +1215,40 @@ class MapViewsPanel(QWidget):
         """
         return self.input_cell if stage == "input" else self.cells[CellKey(stage, index)]
 
+    def _on_padded_hovered(self, row: int, col: int) -> None:
+        self._set_hover_text(self.padded_cell_text(row, col))
+
     def _on_cell_hovered(self, key: CellKey, row: int, col: int) -> None:
         if not self.pinned:
             self.hover(key, row, col)
+
+    def padded_cell_text(self, row: int, col: int) -> str:
+        """Say where a padded cell's value comes from (hovering the padded border).
+
+        Parameters
+        ----------
+        row, col : int
+            Input coordinates outside the image, inside the drawn padding.
+
+        Returns
+        -------
+        str
+            E.g. ``"padded cell (-1, 2): reflect padding copies input (1, 2) = 0.5"``.
+        """
+        mark = self.slide_mark
+        if mark is None or self._input is None:
+            return ""
+        height, width = self._input.shape[1:]
+        mode = mark.padding_mode
+        source_row = int(padded_index(np.array([row]), height, mode)[0])
+        source_col = int(padded_index(np.array([col]), width, mode)[0])
+        where = f"padded cell ({row}, {col})"
+        if source_row < 0 or source_col < 0:
+            return f"{where}: zero padding, the value is 0"
+        values = ", ".join(format_value(float(v))
+                           for v in self._input[:, source_row, source_col])
+        return f"{where}: {mode} padding copies input ({source_row}, {source_col}) = {values}"
+
 
     def _on_cell_clicked(self, key: CellKey, row: int, col: int) -> None:
         if self.pinned and self._hovered == (key, row, col):
