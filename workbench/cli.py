@@ -56,7 +56,9 @@ def gui_parser() -> argparse.ArgumentParser:
         description="Explore convolutional layers: type kernels, see feature maps and pooling "
                     "live. Sub-commands: " + "; ".join(
                         f"'{name}' ({text})" for name, (_, text) in SUBCOMMANDS.items()) + ".")
-    parser.add_argument("workspace", nargs="?", help="workspace JSON file to open")
+    parser.add_argument("workspace", nargs="?",
+                        help="workspace JSON file to open, or a model file (.onnx, .keras, "
+                             ".h5, .safetensors, .pt, .pth) to browse")
     parser.add_argument("--workspace", dest="workspace_opt", metavar="FILE",
                         help="workspace JSON file to open (same as the positional argument)")
     parser.add_argument("--image", metavar="PATH", help="image to load instead of the sample")

@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from workbench.gui.actions.model_files import MODEL_SUFFIXES
 from workbench.gui.main_window import MainWindow
 from workbench.gui.settings import load_settings
 from workbench.resources import icon_path
@@ -129,7 +130,9 @@ def run_gui(workspace: str | None = None, image: str | None = None,
     if appearance is not None:
         settings.appearance = appearance
     window = MainWindow(settings, messages, persist=screenshot is None)
-    if workspace:
+    if workspace and Path(workspace).suffix.lower() in MODEL_SUFFIXES:
+        window.models.open(workspace, wait=screenshot is not None)  # conv-workbench MODEL
+    elif workspace:
         if not window.open_workspace(workspace) and screenshot:
             print(f"error: {window.message_bar.text}", file=sys.stderr)
             window.close()

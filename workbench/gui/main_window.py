@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.actions import file_prompts
 from workbench.gui.actions.help_boxes import HelpBoxes
 from workbench.gui.actions.menus import build_menus
+from workbench.gui.actions.model_files import MODEL_SUFFIXES, ModelFiles
 from workbench.gui.actions.raw_data import RawDataActions
 from workbench.gui.actions.undo_keys import install_undo_key_filter
 from workbench.gui.actions.window_files import WindowFiles
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.session_views = SessionViews(self.session, self.views, self.status.timing_label)
         self.files = WindowFiles(self, self.session, self.live, self.editor, settings)
         self.raw_data = RawDataActions(self, self.session)
+        self.models = ModelFiles(self, self.session)
         self.help = HelpBoxes(self)
         self.learning = LearningWindows(self.session, self)
         self.menus = build_menus(self)
@@ -432,6 +434,8 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             if Path(files[0]).suffix.lower() in VIDEO_SUFFIXES:
                 self.live_panel.open_video(files[0])
+            elif Path(files[0]).suffix.lower() in MODEL_SUFFIXES:
+                self.models.open(files[0])
             else:
                 self.open_image(files[0])
 

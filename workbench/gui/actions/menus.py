@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from workbench.gui.actions.help_boxes import HelpBoxes
+from workbench.gui.actions.model_files import ModelFiles
 from workbench.gui.actions.raw_data import RawDataActions
 from workbench.gui.actions.window_files import WindowFiles
 from workbench.gui.appearance import APPEARANCE_TIPS, APPEARANCES, AppearanceController
@@ -61,6 +62,7 @@ class MenuHost(Protocol):
     raw_data: RawDataActions
     help: HelpBoxes
     learning: LearningWindows
+    models: ModelFiles
     main_splitter: QSplitter
     appearance: AppearanceController
 
@@ -98,6 +100,17 @@ class WindowMenus:
         host.files.recent_images_changed.connect(self.fill_recent_images)
         self.fill_recent_images()
         file_menu.addAction(host.live_panel.open_video_action)
+        file_menu.addAction(make_action(
+            window, "Open &model…", host.models.open_dialog, "Ctrl+Shift+M",
+            "Open the conv layers of an ONNX, Keras, safetensors or PyTorch file and run "
+            "them here"))
+        self.save_model_action = make_action(
+            window, "Save model cop&y…", host.models.save_copy_dialog, None,
+            "Write the edited filters into a copy of the opened model, in its format")
+        self.save_model_action.setEnabled(False)
+        host.models.sigModelChanged.connect(
+            lambda model: self.save_model_action.setEnabled(model is not None))
+        file_menu.addAction(self.save_model_action)
         workspace, bank_io = host.files.workspace, host.files.bank_io
         file_menu.addSeparator()
         file_menu.addAction(workspace.open_action)
