@@ -226,7 +226,7 @@ class Libraries:
         scipy = _optional("scipy.ndimage")
         torch = _optional("torch")
         if torch is not None:
-            import torch.nn.functional  # noqa: F401  (loads the submodule)
+            _optional("torch.nn.functional")  # loads the submodule F.conv2d lives in
         return cls(cv2=_optional("cv2"), ndimage=scipy.ndimage if scipy else None, torch=torch)
 
 
