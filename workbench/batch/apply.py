@@ -196,9 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     bank = parser.add_mutually_exclusive_group(required=True)
     bank.add_argument("--bank", metavar="BANK.json", help="filter bank JSON, or a workspace "
                       "whose pipeline is used (defines every layer)")
+    bank.add_argument("--model", metavar="MODEL",
+                      help="a model file (.onnx, .safetensors, .pt/.pth): run its layers from "
+                           "the input up to --through (BatchNorm folded)")
     bank.add_argument("--preset", action="append", metavar="NAME",
                       help=f"preset kernel for a one-layer bank (repeatable): "
                            f"{', '.join(PRESETS)}")
+    parser.add_argument("--through", metavar="LAYER",
+                        help="with --model: the last layer to run (a conv, BatchNorm, "
+                             "activation or pooling layer's name)")
     parser.add_argument("--mode", choices=("gray", "rgb"),
                         help="input mode (default: the bank's, or gray for presets)")
     layer = parser.add_argument_group("layer (with --preset)")
@@ -261,6 +267,31 @@ def _load_pipeline(path: Path) -> Pipeline:
     return load_bank(path)
 
 
+def _model_pipeline(path: Path, through: str | None, mode: str | None) -> Pipeline:
+    """Return the run of a model's layers from the input up to ``through``."""
+    if through is None:
+        raise UsageError("--model needs --through LAYER: the last layer to run")
+    try:
+        from workbench.io.models import open_model
+
+        model = open_model(path)
+        pipeline = model.pipeline(through=through)
+    except ImportError as exc:
+        raise UsageError(f"reading models needs the 'models' extra (pip install "
+                         f"\"conv-workbench[models]\"): {exc}") from None
+    except KeyError as exc:
+        raise UsageError(f"{path.name}: {str(exc).strip(chr(39) + chr(34))}") from None
+    except (LoadError, OSError, ValueError) as exc:
+        raise UsageError(f"cannot use the model: {exc}") from None
+    if pipeline.input_mode == "raw":
+        raise UsageError(f"{path.name} reads {model.input_channels} input channels; apply "
+                         f"runs on images (1 gray or 3 RGB channels)")
+    if mode is not None and mode != pipeline.input_mode:
+        raise UsageError(f"--mode {mode} does not match the model's input "
+                         f"({pipeline.input_mode})")
+    return pipeline
+
+
 def build_pipeline(args: argparse.Namespace) -> Pipeline:
     """Make the pipeline from ``--bank`` or ``--preset`` and the layer options.
 
@@ -281,6 +312,14 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
         combined with ``--bank``.
     """
     given = [name for name in LAYER_OPTIONS if getattr(args, name) is not None]
+    if getattr(args, "through", None) is not None and getattr(args, "model", None) is None:
+        raise UsageError("--through names a layer of --model; give the model too")
+    if getattr(args, "model", None) is not None:
+        if given:
+            shown = ", ".join("--" + n.replace("_", "-") for n in given)
+            raise UsageError(f"{shown} only apply to --preset banks; --model defines its "
+                             f"layers")
+        return _model_pipeline(Path(args.model), args.through, args.mode)
     if args.bank is not None:
         if given:
             shown = ", ".join("--" + n.replace("_", "-") for n in given)

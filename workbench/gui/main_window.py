@@ -529,6 +529,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.session_compute.closed = True
         self.help.close()
+        self.models.close()
         self.learning.shutdown()
         self.live.shutdown()  # finishes a recording; before compute, whose results it takes
         self.compute.stop()

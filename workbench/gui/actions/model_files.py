@@ -29,16 +29,14 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.actions import file_prompts
 from workbench.session import Session
-from workbench.session.edits import set_input_mode
 
 MODEL_SUFFIXES: tuple[str, ...] = (".onnx", ".safetensors", ".pt", ".pth", ".keras", ".h5")
 MODEL_FILTER = ("Models (" + " ".join(f"*{s}" for s in MODEL_SUFFIXES) + ");;"
                 "ONNX (*.onnx);;safetensors (*.safetensors);;PyTorch state dict (*.pt *.pth);;"
                 "Keras (*.keras *.h5)")
 # Layer kinds that end a run the browser can use ("up to here").
-USABLE_KINDS = frozenset({"conv", "batchnorm", "relu", "leakyrelu", "sigmoid", "tanh",
-                          "activation", "maxpool", "avgpool", "globalavgpool",
-                          "globalmaxpool"})
+USABLE_KINDS = frozenset({"conv", "batchnorm", "relu", "leaky_relu", "sigmoid", "tanh",
+                          "maxpool", "avgpool", "globalavgpool", "globalmaxpool", "identity"})
 
 
 def _describe_params(params: dict[str, Any]) -> str:
@@ -70,9 +68,10 @@ class ModelBrowser(QDialog):
         self._use = use
         self.setWindowTitle(f"Model — {Path(model.path).name}")
         self.resize(720, 480)
+        channels = model.input_channels if model.input_channels is not None else "unknown"
         self.summary = QLabel(f"<b>{Path(model.path).name}</b> ({model.format}), "
                               f"{len(model.layers)} layers, input channels "
-                              f"{model.input_channels}. Pick a layer: the layers from the "
+                              f"{channels}. Pick a layer: the layers from the "
                               f"input up to it become the workbench's pipeline "
                               f"(BatchNorm folded into the conv).")
         self.summary.setWordWrap(True)
@@ -83,13 +82,17 @@ class ModelBrowser(QDialog):
         self.tree.setAlternatingRowColors(True)
         for layer in model.layers:
             shape = "×".join(str(s) for s in layer.weight_shape) if layer.weight_shape else ""
-            item = QTreeWidgetItem([layer.name, layer.kind, shape,
-                                    _describe_params(dict(layer.params))])
+            params = dict(layer.params)
+            unsupported = str(params.pop("unsupported", ""))
+            item = QTreeWidgetItem([layer.name, layer.kind, shape, _describe_params(params)])
             item.setData(0, Qt.ItemDataRole.UserRole, layer.name)
-            if layer.kind not in USABLE_KINDS:
-                item.setForeground(1, self.palette().placeholderText())
-                item.setToolTip(0, "The workbench runs conv, BatchNorm, activation and "
-                                   "pooling layers; a run of layers stops before this one.")
+            if layer.kind not in USABLE_KINDS or unsupported:
+                for column in range(4):
+                    item.setForeground(column, self.palette().placeholderText())
+                why = unsupported or ("the workbench runs conv, BatchNorm, activation and "
+                                      "pooling layers; a run of layers stops before this one")
+                for column in range(4):
+                    item.setToolTip(column, why[:1].upper() + why[1:] + ".")
             self.tree.addTopLevelItem(item)
         for column in range(3):
             self.tree.resizeColumnToContents(column)
@@ -176,6 +179,7 @@ class ModelFiles(QObject):
         self._window = window
         self._session = session
         self.model: Any = None
+        self.through = ""
         self.browser: ModelBrowser | None = None
         self.loading: str | None = None
         self._loaded = _Loaded(self)
@@ -212,29 +216,28 @@ class ModelFiles(QObject):
         self._folder = str(Path(path).parent)
         self._message(f"Reading the model {Path(path).name}…", "info")
         if wait:
-            self._read(str(path))
+            self._on_loaded(*self._read(str(path)))
         else:
-            threading.Thread(target=self._read, args=(str(path),), daemon=True,
-                             name="model-reader").start()
+            threading.Thread(target=lambda: self._loaded.done.emit(*self._read(str(path))),
+                             daemon=True, name="model-reader").start()
 
-    def _read(self, path: str) -> None:
+    @staticmethod
+    def _read(path: str) -> tuple[str, Any, str]:
+        """Open a model: ``(path, model, "")`` or ``(path, None, why not)``; never raises."""
         from workbench.io.errors import LoadError
 
         try:
             from workbench.io.models import open_model
 
-            model = open_model(path)
+            return path, open_model(path), ""
         except (LoadError, OSError, ValueError) as exc:
-            self._loaded.done.emit(path, None, file_prompts.describe_failure(exc, path))
+            return path, None, file_prompts.describe_failure(exc, path)
         except ImportError as exc:
-            self._loaded.done.emit(path, None, f"{Path(path).name}: reading models needs the "
-                                   f"'models' extra (pip install \"conv-workbench[models]\"): "
-                                   f"{exc}")
+            return path, None, (f"{Path(path).name}: reading models needs the 'models' extra "
+                                f"(pip install \"conv-workbench[models]\"): {exc}")
         except Exception as exc:  # noqa: BLE001 - a hostile file must never crash the window
-            self._loaded.done.emit(path, None, f"{Path(path).name}: not a model the workbench "
-                                   f"can read ({type(exc).__name__}: {exc})")
-        else:
-            self._loaded.done.emit(path, model, "")
+            return path, None, (f"{Path(path).name}: not a model the workbench can read "
+                                f"({type(exc).__name__}: {exc})")
 
     def _on_loaded(self, path: str, model: Any, error: str) -> None:
         self.loading = None
@@ -267,19 +270,23 @@ class ModelFiles(QObject):
         try:
             pipeline = self.model.pipeline(through=through)
         except (ValueError, KeyError) as exc:
-            problem = f"cannot run the layers up to {through}: {exc}"
-            self._message(f"The model's {problem}", "warning")
+            reason = str(exc).strip("'\"")
+            problem = f"cannot run the layers up to {through}: {reason}"
+            self._message(f"The model {problem}", "warning")
             return problem
-        channels = int(self.model.input_channels)
-        mode = "rgb" if channels == 3 else "gray" if channels == 1 else pipeline.input_mode
-        if mode != pipeline.input_mode:
-            pipeline = set_input_mode(pipeline, mode)
         self._session.set_pipeline(pipeline)
+        self.through = through
         count = len(pipeline.layers)
         self._message(f"Running {Path(self.model.path).name} up to {through}: {count} "
                       f"layer{'s' if count != 1 else ''} (File > Save model copy writes your "
                       f"edits back).", "info")
         return ""
+
+    def close(self) -> None:
+        """Close the browser (the window is closing)."""
+        if self.browser is not None:
+            self.browser.close()
+            self.browser = None
 
     # ------------------------------------------------------------ saving
 
@@ -295,17 +302,20 @@ class ModelFiles(QObject):
         if not chosen:
             return
         target = Path(chosen)
-        if target.exists() and not file_prompts.confirm_overwrite(self._window, [target]):
+        exists = target.exists()
+        if exists and not file_prompts.confirm_overwrite(self._window, [target]):
             return
-        self.save_copy(target)
+        self.save_copy(target, overwrite=exists)
 
-    def save_copy(self, path: str | Path) -> bool:
+    def save_copy(self, path: str | Path, overwrite: bool = False) -> bool:
         """Write the current pipeline's weights into a copy of the model file.
 
         Parameters
         ----------
         path : str or pathlib.Path
             The copy; never the opened file itself.
+        overwrite : bool, optional
+            Replace an existing file (the dialog has asked).
 
         Returns
         -------
@@ -321,7 +331,8 @@ class ModelFiles(QObject):
                           "another name.", "warning")
             return False
         try:
-            self.model.save_copy(self._session.pipeline, target)
+            self.model.save_copy(self._session.pipeline, target, through=self.through or None,
+                                 overwrite=overwrite)
         except (OSError, ValueError) as exc:
             self._message(f"Could not save the model copy: "
                           f"{file_prompts.describe_failure(exc, target)}")
