@@ -45,7 +45,7 @@ def _text(value: Any) -> str:
 def _tensor_bytes(tensor: onnx.TensorProto) -> int | None:
     """Return the declared size in bytes, None for a type without a fixed item size."""
     try:
-        itemsize = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.data_type)).itemsize
+        itemsize = int(np.dtype(helper.tensor_dtype_to_np_dtype(tensor.data_type)).itemsize)
     except (KeyError, TypeError, ValueError):
         return None
     return math.prod(int(d) for d in tensor.dims) * itemsize
