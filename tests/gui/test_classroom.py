@@ -1,6 +1,7 @@
 """Predict-then-reveal in the window, and the worksheet export."""
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -30,7 +31,8 @@ def test_the_maps_hide_until_the_answer_is_right(open_window, settle):
     assert bar.question.answer == 3.0 and "row 0, column 2" in bar.question_label.text()
     bar.answer.setText("2")
     bar.check_button.click()
-    assert "it is 3, not 2" in bar.verdict.text() and views.maps_hidden
+    assert "2 is too low" in bar.verdict.text() and views.maps_hidden
+    assert "3" not in bar.verdict.text()  # the answer is not given away
     bar.answer.setText("6/2")
     bar.check_button.click()
     assert bar.verdict.text() == "Right: 3" and not views.maps_hidden
@@ -110,3 +112,59 @@ def test_worksheet_pdf_has_two_pages_and_png_has_an_answer_file(open_window, set
     assert ink(key) > ink(blank) + 400
     assert not window.export_worksheet(tmp_path / "sheet.txt")
     assert "worksheet is a .pdf or .png" in window.message_bar.text
+
+
+def test_a_16x16_worksheet_stays_on_its_page(tmp_path):
+    from PySide6.QtGui import QImage
+
+    from workbench.core import Filter, Layer, Pipeline, Pool, run_pipeline
+    from workbench.gui.actions.worksheet import Worksheet, write_worksheet
+    image = np.random.default_rng(0).integers(0, 9, (16, 16)).astype(np.float32)
+    layer = Layer((Filter("k", np.ones((3, 3), np.float32)),), padding=(1, 1),
+                  pool=Pool("max", (2, 2)))
+    result = run_pipeline(image[None], Pipeline("gray", (layer,)))
+    sheet = Worksheet("16x16", image, np.ones((3, 3), np.float32), 0.0, layer,
+                      result.layers[0].activated[0], result.layers[0].pooled[0])
+    written = write_worksheet(sheet, tmp_path / "big.png")
+    key = QImage(str(written[1])).convertToFormat(QImage.Format.Format_Grayscale8)
+    pixels = np.frombuffer(key.constBits(), np.uint8).reshape(key.height(), key.bytesPerLine())
+    margin = int(key.width() * 0.06)
+    # Nothing is drawn in the bottom margin, and the lower part of the page has the grids.
+    assert (pixels[-margin + 2:] < 128).sum() == 0
+    assert (pixels[key.height() // 2:-margin] < 128).sum() > 5000
+
+
+def test_nothing_on_screen_gives_the_answer_away(open_window, settle):
+    window, bar = classroom(open_window, settle)
+    assert window.tutorial_banner.isHidden()  # it quotes the printed output
+    window.open_step_through()
+    assert window.step_player.isHidden() and "step-through would show" in \
+        window.message_bar.text
+    bar.kind.setCurrentIndex(bar.kind.findData("shape"))
+    assert not bar.pick_y.isEnabled() and not bar.pick_x.isEnabled()  # their ranges = size
+    bar.close_bar()
+    assert window.tutorial_banner.isVisible()
+
+
+def test_a_changed_example_asks_a_new_question(open_window, settle):
+    window, bar = classroom(open_window, settle)
+    ask(bar, 0, 2)
+    window.session.edit(lambda p: replace(p, layers=(replace(
+        p.layers[0], filters=(replace(p.layers[0].filters[0],
+                                      weight=2 * p.layers[0].filters[0].weight),)),)))
+    settle(window)
+    q = bar.question
+    assert "new question" in bar.verdict.text()
+    expected = window.session.result.result.layers[0].activated[0][q.y, q.x]
+    assert q.answer == float(expected)
+    assert bar.question.check(str(float(expected))).correct
+
+
+def test_a_1d_question_keeps_the_input_plots(open_window, settle):
+    window, bar = classroom(open_window, settle, "k3")
+    views = window.views
+    assert views.one_d and views.maps_stack.currentWidget() is views.signal_scroll
+    rows = views.signal_view._rows
+    assert all(row.plot.isVisible() == (key.stage == "input") for key, row in rows.items())
+    bar.reveal()
+    assert all(row.plot.isVisible() for row in rows.values())

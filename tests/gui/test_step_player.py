@@ -180,3 +180,17 @@ def test_zero_padding_is_drawn_on_a_raw_tutorial_input(open_window, settle):
                                   np.pad(window.session.result.result.input[0], 1))
     views.input_cell.sigPaddedHovered.emit(-1, -1)
     assert views.hover_text == "padded cell (-1, -1): zero padding, the value is 0"
+
+
+def test_the_step_survives_a_new_result_and_a_layer_switch(open_window, settle):
+    window = open_player(open_window, settle)
+    views, player = window.views, window.step_player
+    player.go_to_index(2)
+    views._hovered = (CellKey("conv", 0), 4, 4)  # a hover from before the step-through
+    second = Layer((Filter("Sum", np.ones((2, 3, 3), np.float32)),), padding=(1, 1))
+    window.session.edit(lambda p: replace(p, layers=(*p.layers, second)))
+    settle(window)
+    window.session.select(layer=1)
+    settle(window)
+    assert player.isVisible() and "Step 3 of 9" in views.inspector.text()  # 3x3 pooled input
+    assert not views.slide_padded.isVisible() and views.input_cell.padded_margin == (0,) * 4

@@ -112,6 +112,9 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self.status = StatusReadouts(self.statusBar(), self.compute, self.live_panel.stats_label)
         self.session_views = SessionViews(self.session, self.views, self.status.timing_label)
+        # After SessionViews: a step is drawn over the maps a new result has just put up.
+        self.step_through = StepThrough(self.session, self.step_player, self.views.show_slide,
+                                        blocked=self.classroom.isVisible)
         self.files = WindowFiles(self, self.session, self.live, self.editor, settings)
         self.raw_data = RawDataActions(self, self.session)
         self.models = ModelFiles(self, self.session)
@@ -154,7 +157,6 @@ class MainWindow(QMainWindow):
         self.params = ParameterPanel(session)
         self.views = MapViewsPanel(session)
         self.step_player = StepPlayer()
-        self.step_through = StepThrough(session, self.step_player, self.views.show_slide)
         self.classroom = ClassroomBar(session)
         self.classroom.sigHide.connect(self._on_classroom_hide)
         self.classroom.sigExplain.connect(
@@ -284,6 +286,10 @@ class MainWindow(QMainWindow):
 
     def open_step_through(self) -> None:
         """Show the step-through bar on the selected filter (View > Step through)."""
+        if self.classroom.isVisible():
+            self.show_message("The step-through would show the answers: close Predict, then "
+                              "reveal first (or Reveal the answer).", "info")
+            return
         problem = self.step_through.open()
         if problem:
             self.show_message(f"Nothing to step through: {problem}.", "info")
@@ -298,6 +304,8 @@ class MainWindow(QMainWindow):
 
     def _on_classroom_hide(self, maps: bool, sizes: bool) -> None:
         self.views.set_maps_hidden(maps)
+        # The banner quotes the tutorial's printed output: hidden with the answers.
+        self.tutorial_banner.set_suppressed(maps or sizes)
         self.params.geometry_label.setVisible(not sizes)
         self.layers.shapes.setVisible(not sizes)
 

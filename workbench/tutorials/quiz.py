@@ -4,7 +4,8 @@ A :class:`Question` asks for one output value (at a cell of a filter's conv or p
 or for the output shape. :func:`ask_value` / :func:`ask_shape` build one from a result;
 :meth:`Question.check` reads the student's answer (numbers, fractions and simple
 arithmetic like ``1/9`` or ``3*2``; a shape as ``6x6``, ``6 x 6`` or ``(6, 6)``) and says
-whether it is right, and why, in words.
+whether it is right, and how it is wrong, in words — never giving the right answer away
+(that is what Reveal is for).
 """
 
 from __future__ import annotations
@@ -99,8 +100,12 @@ class Question:
             if got == self.answer:
                 return Verdict(True, f"Right: {rows} × {cols}")
             if got == (cols, rows):
-                return Verdict(False, f"rows and columns are swapped: it is {rows} × {cols}")
-            return Verdict(False, f"it is {rows} × {cols}, not {got[0]} × {got[1]}")
+                return Verdict(False, "rows and columns are swapped")
+            hints = []
+            for axis, (g, want) in (("rows", (got[0], rows)), ("columns", (got[1], cols))):
+                if g != want:
+                    hints.append(f"too {'many' if g > want else 'few'} {axis}")
+            return Verdict(False, f"{got[0]} × {got[1]} has " + " and ".join(hints))
         assert isinstance(self.answer, float)
         try:
             got_value = evaluate_arithmetic(typed)
@@ -111,8 +116,8 @@ class Question:
             return Verdict(True, f"Right: {value:.6g}")
         if abs(-got_value - value) <= max(ABS_TOLERANCE, REL_TOLERANCE * abs(value)) \
                 and value != 0:
-            return Verdict(False, f"the sign is wrong: it is {value:.6g}")
-        return Verdict(False, f"it is {value:.6g}, not {got_value:.6g}")
+            return Verdict(False, f"{got_value:.6g} has the wrong sign")
+        return Verdict(False, f"{got_value:.6g} is too {'high' if got_value > value else 'low'}")
 
 
 def _stage(layer: Layer, stage: str) -> str:

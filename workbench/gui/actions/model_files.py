@@ -337,5 +337,9 @@ class ModelFiles(QObject):
             self._message(f"Could not save the model copy: "
                           f"{file_prompts.describe_failure(exc, target)}")
             return False
+        except Exception as exc:  # noqa: BLE001 - a format library's own error: say it
+            self._message(f"Could not save the model copy {target.name}: "
+                          f"{type(exc).__name__}: {exc}")
+            return False
         self._message(f"Saved the edited model as {target.name}.", "info")
         return True

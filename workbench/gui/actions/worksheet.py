@@ -89,6 +89,10 @@ def _draw_grid(painter: QPainter, left: float, top: float, values: np.ndarray | 
     """Draw a grid of ``shape`` cells with ``values`` (or blank); return its bottom."""
     rows, cols = shape
     painter.save()
+    font = QFont(painter.font())
+    if font.pixelSize() > 0:  # numbers shrink with their cells (a 16x16 grid)
+        font.setPixelSize(max(int(min(font.pixelSize(), cell * 0.42)), 5))
+        painter.setFont(font)
     peak = float(np.abs(values).max()) if values is not None and values.size else 0.0
     for r in range(rows):
         for c in range(cols):
@@ -137,7 +141,9 @@ def _page(painter: QPainter, sheet: Worksheet, width: float, height: float,
     y += unit
     image, kernel = sheet.image, sheet.kernel
     listed = max(image.shape) <= MAX_GRID
-    cell = min(unit * 4.5, width * 0.6 / max(image.shape[1], 1)) if listed else unit * 4.5
+    # The input takes at most a quarter of the page's height, so the outputs fit below.
+    cell = min(unit * 4.5, width * 0.6 / max(image.shape[1], 1),
+               height * 0.25 / max(image.shape[0], 1)) if listed else unit * 4.5
     painter.setFont(heading)
     painter.drawText(QRectF(0, y, width, unit * 4), Qt.AlignmentFlag.AlignLeft,
                      f"Input ({image.shape[0]} × {image.shape[1]})")
@@ -173,9 +179,12 @@ def _page(painter: QPainter, sheet: Worksheet, width: float, height: float,
                      <= MAX_GRID else "Output: how many rows and columns? ____ × ____")
     y += unit * 4.5
     painter.setFont(small)
+    pooled_rows = 0 if sheet.pooled is None else sheet.pooled.shape[0]
+    # Room for the pooled grid below (its rows at half this grid's cell) and headings.
+    room = height - y - unit * (12 if pooled_rows else 3)
     if max(out.shape) <= MAX_GRID:
-        out_cell = min(unit * 5.5, (height - y - unit * 20) / max(out.shape[0], 1),
-                       width * 0.9 / max(out.shape[1], 1))
+        out_cell = max(min(unit * 5.5, room / max(out.shape[0] + pooled_rows, 1),
+                           width * 0.9 / max(out.shape[1], 1)), unit * 1.5)
         y = _draw_grid(painter, 0, y, out if answers else None, out.shape, out_cell)
         y += unit * 3
     if sheet.pooled is not None and max(sheet.pooled.shape) <= MAX_GRID:
@@ -186,8 +195,8 @@ def _page(painter: QPainter, sheet: Worksheet, width: float, height: float,
                          f"({pooled.shape[0]} × {pooled.shape[1]})")
         y += unit * 4.5
         painter.setFont(small)
-        pooled_cell = min(unit * 5.5, max((height - y - unit * 4) / max(pooled.shape[0], 1),
-                                          unit), width * 0.9 / max(pooled.shape[1], 1))
+        pooled_cell = max(min(unit * 5.5, (height - y - unit) / max(pooled.shape[0], 1),
+                              width * 0.9 / max(pooled.shape[1], 1)), unit * 1.5)
         _draw_grid(painter, 0, y, pooled if answers else None, pooled.shape, pooled_cell)
 
 

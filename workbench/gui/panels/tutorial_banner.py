@@ -36,12 +36,24 @@ class TutorialBanner(QWidget):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.back_button)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # the appearance's colours
+        self.suppressed = False
         session.input_changed.connect(self._on_input_changed)
         self._on_input_changed(session.input)
+
+    def set_suppressed(self, suppressed: bool) -> None:
+        """Hide the banner while answers are hidden (it quotes the expected output).
+
+        Parameters
+        ----------
+        suppressed : bool
+            Keep it hidden.
+        """
+        self.suppressed = suppressed
+        self._on_input_changed(self._session.input)
 
     def _on_input_changed(self, _state: InputState) -> None:
         example = self._session.tutorial
         if example is not None:
             self.label.setText(f"<b>Tutorial example: {escape(example.name)}</b> — "
                                f"{escape(example.description)} <i>({escape(example.source)})</i>")
-        self.setVisible(example is not None)
+        self.setVisible(example is not None and not self.suppressed)

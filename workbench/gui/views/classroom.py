@@ -138,7 +138,26 @@ class ClassroomBar(QWidget):
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.kind.currentIndexChanged.connect(lambda _: self.new_question())
         self.stage.currentIndexChanged.connect(lambda _: self.new_question())
+        # A question is about the maps it was asked on: when the kernel, the parameters, the
+        # input, the layer or the filter change, the next result asks a new one.
+        self._stale = False
+        session.pipeline_changed.connect(lambda _: self._mark_stale())
+        session.selection_changed.connect(lambda _: self._mark_stale())
+        session.input_changed.connect(
+            lambda state: None if state.kind == "frame" else self._mark_stale())
+        session.result_changed.connect(lambda _: self._on_result())
         self.hide()
+
+    def _mark_stale(self) -> None:
+        if self.isVisible() and self.question is not None:
+            self._stale = True
+            self.question_label.setText("The example changed: a new question follows…")
+
+    def _on_result(self) -> None:
+        if self._stale and self.isVisible() and self._session.result_is_current:
+            self._stale = False
+            self._ask(None)
+            self._show_verdict("The example changed, so this is a new question.", "info")
 
     # ------------------------------------------------------------ asking
 
@@ -186,11 +205,19 @@ class ClassroomBar(QWidget):
         layer = shown.pipeline.layers[layer_index]
         stage = self.stage.currentData()
         self.stage.setEnabled(layer.pool.kind != "none")
-        if self.kind.currentData() == "shape":
+        shape_question = self.kind.currentData() == "shape"
+        # Their ranges are the map's size: a size question must not show them.
+        for widget in (self.pick_y, self.pick_x, self.ask_button):
+            widget.setEnabled(not shape_question)
+        if shape_question:
             self.question = ask_shape(shown.result, layer, layer_index, filter_index, stage)
         else:
-            self.question = ask_value(shown.result, layer, layer_index, filter_index, stage,
-                                      cell=cell, rng=self._rng)
+            try:
+                self.question = ask_value(shown.result, layer, layer_index, filter_index,
+                                          stage, cell=cell, rng=self._rng)
+            except ValueError:  # a cell picked on a larger map: ask a random one instead
+                self.question = ask_value(shown.result, layer, layer_index, filter_index,
+                                          stage, rng=self._rng)
         maps = shown.result.layers[layer_index]
         size = (maps.pooled if self.question.stage == "pooled" else maps.activated)[
             filter_index].shape

@@ -687,6 +687,7 @@ class MapViewsPanel(QWidget):
             self.inspector.show_hint()
             return
         self.field_rect.hide()
+        self._hovered = None  # a new result redraws the step, not an old hover
         if mark.on_input and self._input is not None:
             spots = [{"pos": (c + 0.5, r + 0.5),
                       "pen": pg.mkPen(SLIDE_PAD_COLOR if pad else FIELD_COLOR, width=2),
@@ -696,15 +697,20 @@ class MapViewsPanel(QWidget):
             self.slide_taps.setData(spots)
             self.slide_taps.show()
             self._show_padding(mark.pad, mark.padding_mode)
-        else:
-            self.slide_taps.hide()
+        else:  # a later layer reads maps that are not on screen: nothing on the input
+            for item in (self.slide_taps, self.slide_border, self.slide_padded):
+                item.hide()
+            self._slide_pad_key = None
+            self.input_cell.padded_margin = (0, 0, 0, 0)
         cell = self.cells.get(CellKey("conv", mark.filter))
         if cell is not None:
             cell.mark_pixel(QRectF(mark.x, mark.y, 1, 1))
         if self.one_d:
             self.signal_view.mark_step(mark)
+        if self.maps_hidden:
+            return  # predict-then-reveal: the arithmetic would give the answer away
         self.pinned = True  # the step's text stays while the mouse moves
-        self.inspector.setText(text)
+        self.inspector.show_step(text)
 
     def _show_padding(self, pad: tuple[int, int, int, int], padding_mode: str) -> None:
         assert self._input is not None
@@ -733,11 +739,12 @@ class MapViewsPanel(QWidget):
             self.slide_padded.setImage(np.ascontiguousarray(input_view(padded)),
                                        levels=look.levels, autoLevels=False)
             self.slide_padded.setRect(QRectF(-left, -top, w + left + right, h + top + bottom))
+            # Once per padding, so the user can zoom in and step on.
+            self.input_cell.view.setRange(
+                QRectF(-left, -top, w + left + right, h + top + bottom), padding=0.02)
         self.slide_border.setRect(QRectF(0, 0, w, h))
         self.slide_padded.show()
         self.slide_border.show()
-        self.input_cell.view.setRange(QRectF(-left, -top, w + left + right, h + top + bottom),
-                                      padding=0.02)
 
     # ---------------------------------------------------------------- options
 
@@ -878,7 +885,7 @@ class MapViewsPanel(QWidget):
                 self.reset_zoom()
         self._show_signals(result, layer, layer_index)
         self.set_stale(False)
-        if self._hovered is not None:
+        if self._hovered is not None and self.slide_mark is None:
             self.hover(*self._hovered)
 
     def _show_signals(self, result: PipelineResult, layer: Layer, layer_index: int) -> None:
@@ -896,7 +903,9 @@ class MapViewsPanel(QWidget):
             self.input_cell.setVisible(not one_d)  # the stem plots show the input
 
     def _show_stack_page(self) -> None:
-        self.maps_stack.setCurrentIndex(2 if self.maps_hidden else 1 if self.one_d else 0)
+        # A 1-D input stays visible: only its output plots hide.
+        self.maps_stack.setCurrentIndex(1 if self.one_d else 2 if self.maps_hidden else 0)
+        self.signal_view.set_outputs_hidden(self.maps_hidden)
 
     def set_maps_hidden(self, hidden: bool) -> None:
         """Hide the maps (predict-then-reveal) or show them again.

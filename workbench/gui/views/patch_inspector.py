@@ -67,21 +67,37 @@ class PatchInspector(QLabel):
                                      | Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.linkActivated.connect(self._on_link)
         self.explanation: Explanation | None = None
+        self._step_text = ""  # the step-through's text while it is shown
         self._pinned = False
         self._look: tuple[list[str], str, str, str] = ([], "None", "", "zeros")
         self.setToolTip("How the value under the cursor is computed.")
         self.show_hint()
 
+    def show_step(self, text: str) -> None:
+        """Show the step-through's description of one step (rich text).
+
+        Parameters
+        ----------
+        text : str
+            From :func:`workbench.gui.views.step_player.step_html`.
+        """
+        self.explanation = None
+        self._step_text = text
+        self.setText(text)
+
     def show_hint(self) -> None:
         """Show what hovering does."""
         self.explanation = None
+        self._step_text = ""
         self.setText(f"<span style='color:{tones(self).muted}'>{html.escape(HINT)}</span>")
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """Redraw the text in the new colours when the appearance changes."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_look"):
-            if self.explanation is None:
+            if self._step_text:
+                self.setText(self._step_text)
+            elif self.explanation is None:
                 self.show_hint()
             else:
                 self._render()
@@ -117,6 +133,7 @@ class PatchInspector(QLabel):
             What padded taps hold (``"zeros"``, ``"reflect"`` ...).
         """
         self.explanation = e
+        self._step_text = ""
         self._look = (names, activation, pool, padding_mode)
         self._render()
 

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 from workbench.core import Layer
 from workbench.core.conv import resolve_padding
-from workbench.core.receptive import pool_window
-from workbench.gui.views.step_player import SlideMark
+from workbench.gui.views.step_player import SlideMark, pool_bounds
 from workbench.render import format_value
 
 # Stems per plot up to which every value is written above its stem.
@@ -84,12 +83,11 @@ def pooled_positions(layer: Layer, conv_positions: np.ndarray, pooled_count: int
     """
     if layer.pool.kind == "none" or len(conv_positions) == 0:
         return conv_positions[:pooled_count]
-    shape = (1, len(conv_positions))
-    centres = []
-    for p in range(pooled_count):
-        window = pool_window(layer, shape, 0, p)
-        centres.append((conv_positions[window.left] + conv_positions[window.right]) / 2)
-    return np.array(centres, np.float64)
+    if layer.pool.kind.startswith("global"):
+        return np.full(pooled_count, (conv_positions[0] + conv_positions[-1]) / 2)
+    starts, ends = pool_bounds(layer, len(conv_positions), pooled_count, 1)
+    centres: np.ndarray = (conv_positions[starts] + conv_positions[ends]) / 2
+    return centres
 
 
 class _StemPlot:
@@ -171,6 +169,8 @@ class SignalView(pg.GraphicsLayoutWidget):
         # (input channel, "taps" or "pad") -> the rings of the shown step
         self.ringed: dict[tuple[int, str], pg.ScatterPlotItem] = {}
         self._signature: tuple[object, ...] = ()
+        self._shown_length = -1
+        self.outputs_hidden = False
         self.input_length = 0
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
@@ -180,6 +180,7 @@ class SignalView(pg.GraphicsLayoutWidget):
         self.clear()
         self._rows = {}
         self._placed = []
+        self._shown_length = -1  # new plots: show the whole signal
         first: pg.PlotItem | None = None
 
         def add(title: str, key: StemKey | None, colour: str) -> _StemPlot:
@@ -257,8 +258,23 @@ class SignalView(pg.GraphicsLayoutWidget):
             left = resolve_padding(layer.padding, filters[0].kernel_size, layer.stride,
                                    layer.dilation)[2]
             self.kernel_row.set_data(np.arange(len(weight)) * dilation - left, weight)
-        first = self._rows[StemKey("input", 0)].plot
-        first.setXRange(-1.0, length, padding=0.02)
+        self.set_outputs_hidden(self.outputs_hidden)  # new plots keep the hidden state
+        if length != self._shown_length:  # keep the user's zoom while the length stays
+            self._shown_length = length
+            self._rows[StemKey("input", 0)].plot.setXRange(-1.0, length, padding=0.02)
+
+    def set_outputs_hidden(self, hidden: bool) -> None:
+        """Hide the output plots (predict-then-reveal); the input and kernel stay.
+
+        Parameters
+        ----------
+        hidden : bool
+            Hide them.
+        """
+        self.outputs_hidden = hidden
+        for key, row in self._rows.items():
+            if key.stage != "input":
+                row.plot.setVisible(not hidden)
 
     def values(self, key: StemKey) -> tuple[np.ndarray, np.ndarray]:
         """Return the x positions and values drawn in one plot.
@@ -319,6 +335,14 @@ class SignalView(pg.GraphicsLayoutWidget):
         if self.kernel_row is not None and len(mark.weights):
             per = len(mark.weights) // max(len(set(mark.channels.tolist())), 1)
             self.kernel_row.set_data(cols[:per], mark.weights[:per])
+        first = self._rows.get(StemKey("input", 0))
+        if first is not None and len(cols):  # keep the window in view (a long signal)
+            (left, right), = first.plot.vb.viewRange()[:1]
+            low, high = float(cols.min()) - 1, float(cols.max()) + 1
+            if low < left or high > right:
+                width = max(right - left, high - low + 2)
+                centre = (low + high) / 2
+                first.plot.setXRange(centre - width / 2, centre + width / 2, padding=0)
         out = self._rows.get(StemKey("conv", mark.filter))
         if out is not None and 0 <= mark.x < len(out.x):
             self._highlight["out"].setData([out.x[mark.x]], [out.values[mark.x]])

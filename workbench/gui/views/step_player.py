@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from workbench.core import Layer, SlidePlan, SlideStep, plan_slide
 from workbench.core.conv import resolve_padding
-from workbench.core.receptive import pool_window
 from workbench.gui.appearance import tones
 from workbench.render import format_value
 from workbench.session import InputState, Session, ShownResult
@@ -150,6 +149,34 @@ def step_html(step: SlideStep, kernel: tuple[int, int], index: int, count: int, 
     return "<br>".join(parts)
 
 
+def pool_bounds(layer: Layer, conv_length: int, pooled_length: int, axis: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the first and last conv index of every pooling window along one axis.
+
+    The same windows as :func:`workbench.core.receptive.pool_window`, for all pooled
+    positions at once (a long signal has hundreds of thousands).
+
+    Parameters
+    ----------
+    layer : Layer
+        Supplies the pooling (not "none" or global).
+    conv_length, pooled_length : int
+        Lengths of the conv map and of the pooled map along ``axis``.
+    axis : {0, 1}
+        Rows or columns.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        int64 starts and ends, clipped to the conv map.
+    """
+    pool = layer.pool
+    stride, padding = pool.effective_stride[axis], pool.padding[axis]
+    starts = np.arange(pooled_length, dtype=np.int64) * stride - padding
+    ends = starts + pool.size[axis] - 1
+    return np.clip(starts, 0, conv_length - 1), np.clip(ends, 0, conv_length - 1)
+
+
 def completed_pool_cell(layer: Layer, conv_shape: tuple[int, int],
                         pooled_shape: tuple[int, int], y: int, x: int) -> tuple[int, int] | None:
     """Return the pooled cell whose window ends (in raster order) at conv cell ``(y, x)``.
@@ -174,11 +201,9 @@ def completed_pool_cell(layer: Layer, conv_shape: tuple[int, int],
     if kind.startswith("global"):
         return (0, 0) if (y, x) == (conv_shape[0] - 1, conv_shape[1] - 1) else None
     ph, pw = pooled_shape
-    row = next((py for py in range(ph) if pool_window(layer, conv_shape, py, 0).bottom == y),
-               None)
-    col = next((px for px in range(pw) if pool_window(layer, conv_shape, 0, px).right == x),
-               None)
-    return None if row is None or col is None else (row, col)
+    rows = np.flatnonzero(pool_bounds(layer, conv_shape[0], ph, 0)[1] == y)
+    cols = np.flatnonzero(pool_bounds(layer, conv_shape[1], pw, 1)[1] == x)
+    return (int(rows[0]), int(cols[0])) if len(rows) and len(cols) else None
 
 
 class StepPlayer(QWidget):
@@ -215,12 +240,12 @@ class StepPlayer(QWidget):
             b.clicked.connect(slot)
             return b
 
-        self.back_button = button("◀ Back", "Step back one output cell (Left)", self.step_back)
-        self.play_button = button("▶ Play", "Slide the kernel on its own (Space)",
+        self.back_button = button("◀ Back", "Step back one output cell", self.step_back)
+        self.play_button = button("▶ Play", "Slide the kernel on its own",
                                   self.toggle_play)
-        self.step_button = button("Step ▶", "One output cell forward (Right)", self.step)
-        self.row_button = button("Next row", "Jump to the first cell of the next output row "
-                                 "(Down)", self.next_row)
+        self.step_button = button("Step ▶", "One output cell forward", self.step)
+        self.row_button = button("Next row", "Jump to the first cell of the next output row",
+                                 self.next_row)
         self.speed = QComboBox()
         for speed in SPEEDS:
             self.speed.addItem(f"{speed}/s", speed)
@@ -262,11 +287,10 @@ class StepPlayer(QWidget):
         layout.setSpacing(2)
         layout.addLayout(top)
         layout.addLayout(bottom)
-        for key, slot in ((Qt.Key.Key_Left, self.step_back), (Qt.Key.Key_Right, self.step),
-                          (Qt.Key.Key_Down, self.next_row), (Qt.Key.Key_Space, self.toggle_play),
-                          (Qt.Key.Key_Escape, self.close_player)):
-            shortcut = QShortcut(QKeySequence(key), self, slot)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Only Esc: arrows and Space belong to the focused button, box or slider (Tab
+        # reaches every control; Space presses the focused button).
+        shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close_player)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.hide()
 
     # ------------------------------------------------------------ state
@@ -467,11 +491,16 @@ class StepThrough:
         The bar.
     draw : callable
         ``draw(mark, text)``: the map views' :meth:`show_slide`.
+    blocked : callable, optional
+        True while the step-through must not open on its own (predict-then-reveal is on:
+        it would show the answers).
     """
 
     def __init__(self, session: Session, player: StepPlayer,
-                 draw: Callable[[SlideMark | None, str], None]) -> None:
+                 draw: Callable[[SlideMark | None, str], None],
+                 blocked: Callable[[], bool] = lambda: False) -> None:
         self.session, self.player = session, player
+        self._blocked = blocked
         self._tutorial: str | None = session.input.tutorial
         self._open_on_result = False
         player.sigStep.connect(draw)
@@ -489,6 +518,8 @@ class StepThrough:
     def _on_result(self) -> None:
         if self._open_on_result and self.session.result_is_current:
             self._open_on_result = False
+            if self._blocked():
+                return
             self.player.index = 0  # a new example starts at its first output cell
             self.open()
             return
