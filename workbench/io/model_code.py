@@ -304,18 +304,26 @@ def keras_code(pipeline: Pipeline) -> str:
             "# (kH, kW, C, F)",
             f"bias{n} = np.array({_array_text(bias, 0)}, dtype=\"float32\")",
         ]
-        if max(layer.stride) > 1 and max(layer.dilation) > 1:
-            out.append("# LIMITATION: the TensorFlow backend rejects strides > 1 together with "
-                       "dilation_rate > 1; use the JAX or PyTorch backend.")
+        # Keras' Conv2D refuses strides > 1 with dilation_rate > 1 (every backend, 3.15): a
+        # stride-1 dilated conv, then every stride-th row and column, is the same result.
+        subsample = max(layer.stride) > 1 and max(layer.dilation) > 1
+        conv_stride = (1, 1) if subsample else layer.stride
+        if subsample:
+            out.append(f"# strides {_pair(layer.stride)} with dilation: Keras refuses both in "
+                       f"one Conv2D, so conv{n} runs at stride 1 and a slice keeps every "
+                       f"stride-th output (the same values).")
         out += [
             f"conv{n} = layers.Conv2D({weight.shape[0]}, {_pair(weight.shape[2:])}, "
-            f"strides={_pair(layer.stride)}, padding=\"valid\",",
+            f"strides={_pair(conv_stride)}, padding=\"valid\",",
             f"    dilation_rate={_pair(layer.dilation)}, groups={layer.groups})",
             "",
         ]
         padding = _keras_padding(layer, (weight.shape[2], weight.shape[3]))
         modules += [f"{m}," for m in (padding,) if m]
         modules.append(f"conv{n},")
+        if subsample:
+            sy, sx = layer.stride
+            modules.append(f"layers.Lambda(lambda t: t[:, ::{sy}, ::{sx}, :]),")
         activation = _keras_activation(layer)
         if activation:
             modules.append(f"{activation},")
