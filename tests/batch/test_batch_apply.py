@@ -209,7 +209,7 @@ def test_usage_errors_exit_2_and_process_nothing(inputs: Path, tmp_path: Path, c
 
 def test_argparse_errors_and_help(tmp_path: Path, capsys) -> None:
     assert main(["x.png", "--out", str(tmp_path)]) == 2  # neither --bank nor --preset
-    assert "one of the arguments --bank --preset is required" in capsys.readouterr().err
+    assert "one of the arguments --bank --model --preset is required" in capsys.readouterr().err
     assert main(["--help"]) == 0
     assert "every N-th frame" in capsys.readouterr().out
 

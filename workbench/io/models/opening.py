@@ -16,7 +16,7 @@ MODEL_FORMATS: dict[str, tuple[str, ...]] = {
     "keras": (".keras", ".h5"),
 }
 """Each format and the file extensions it is recognised by."""
-_PKG = {"onnx": "onnx", "safetensors": "safetensors"}
+_PKG = {"onnx": "onnx", "safetensors": "safetensors", "keras": "h5py"}
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -73,7 +73,8 @@ def open_model(path: str | os.PathLike[str]) -> Model:
     Parameters
     ----------
     path : str or os.PathLike
-        An ONNX (``.onnx``), safetensors (``.safetensors``) or PyTorch state dict
+        An ONNX (``.onnx``), safetensors (``.safetensors``), Keras (``.keras`` archive or
+        legacy ``.h5``; read with h5py, Keras itself is not needed) or PyTorch state dict
         (``.pt`` / ``.pth``, needs torch; read with ``torch.load(weights_only=True)``) file.
 
     Returns
@@ -116,5 +117,5 @@ def open_model(path: str | os.PathLike[str]) -> Model:
     if fmt == "torch":
         from workbench.io.models.tensor_dicts import TorchModel
         return TorchModel(p)
-    raise LoadError(p, "Keras files (.keras, .h5) are not supported yet; export the model "
-                    "to ONNX (tf2onnx) or save its weights as safetensors")
+    from workbench.io.models.keras_model import KerasModel
+    return KerasModel(p)
