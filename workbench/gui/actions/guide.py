@@ -58,6 +58,11 @@ GUIDE_SECTIONS: tuple[tuple[str, str, str], ...] = (
      "File > Export maps (Ctrl+E) writes maps as PNG exactly as displayed, or as NumPy "
      "arrays; the filter bank and the whole model can be saved, and copied as PyTorch or "
      "Keras code."),
+    ("model", "Your own model",
+     "File > Open model… (Ctrl+Shift+M) reads an ONNX, Keras, safetensors or PyTorch file; "
+     "its browser lists the layers, and Use layers up to here runs them from the input in "
+     "the workbench. Edit or zero filters, then File > Save model copy… writes them into a "
+     "copy of the file."),
     ("step", "Step through",
      "View > Step through the convolution (Ctrl+T) slides the selected filter over the "
      "input one output cell at a time: Back, Play, Step, Next row, a speed and a scrubber. "
