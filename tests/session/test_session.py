@@ -159,3 +159,17 @@ def test_view_options_are_one_state_with_one_event_and_not_undone(session):
     assert not session.set_view_options(ViewOptions("inferno", "abs", True))  # no change
     assert seen == [inferno] and session.view_options == inferno
     assert not session.can_undo  # colours are a way of looking, not an edit
+
+
+def test_selected_map_counts_only_enabled_filters():
+    from workbench.core import Filter, Layer, Pipeline
+    from workbench.session import Session
+    k = np.ones((3, 3), np.float32)
+    layer = Layer((Filter("a", k), Filter("off", k, enabled=False), Filter("c", k)))
+    session = Session(Pipeline("gray", (layer,)))
+    session.select(filter=2)
+    assert session.selected_map == 1  # the second map: "off" has none
+    session.select(filter=1)
+    assert session.selected_map == 0  # a disabled filter: the first map
+    session.select(filter=0)
+    assert session.selected_map == 0

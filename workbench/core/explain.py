@@ -120,6 +120,38 @@ def layer_inputs(image_chw: np.ndarray, pipeline: Pipeline, layer: int) -> np.nd
     return np.stack(below.layers[-1].pooled).astype(np.float32, copy=False)
 
 
+def filter_input(result: PipelineResult, pipeline: Pipeline, layer: int, f: int
+                 ) -> tuple[np.ndarray, int]:
+    """Return the input channels one enabled filter of a layer reads, and the first's index.
+
+    With ``groups`` a filter reads only its group's slice of the layer's input (the image
+    for layer 0, the pooled maps of the layer below otherwise).
+
+    Parameters
+    ----------
+    result : PipelineResult
+        From :func:`run_pipeline` (at least up to ``layer``).
+    pipeline : Pipeline
+        The stack.
+    layer, f : int
+        0-based layer and enabled-filter position.
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        ``(C_f, H, W)`` float32 slice and the index of its first channel in the layer's input.
+    """
+    step = pipeline.layers[layer]
+    filters = step.enabled_filters
+    filt = filters[f]
+    per_group = max(len(filters) // step.groups, 1)
+    first = (f // per_group) * filt.channels
+    if layer == 0:
+        return result.input[first:first + filt.channels], first
+    below = result.layers[layer - 1].pooled
+    return np.stack(below[first:first + filt.channels]), first
+
+
 def explain(pipeline: Pipeline, image_chw: np.ndarray, layer: int, f: int, y: int, x: int,
             stage: str = "pooled") -> Explanation:
     """Explain the value at ``(y, x)`` of filter ``f``'s map ``stage`` in layer ``layer``.
@@ -222,14 +254,8 @@ def explain_result(pipeline: Pipeline, result: PipelineResult, layer: int, f: in
 
     filt = filters[f]
     kernel = filt.kernel_size
-    per_group = max(len(filters) // step.groups, 1)
-    first = (f // per_group) * filt.channels
+    source, first = filter_input(result, pipeline, layer, f)
     channels = range(first, first + filt.channels)
-    below = result.input if layer == 0 else None
-    if below is not None:
-        source = below[first:first + filt.channels]
-    else:
-        source = np.stack([result.layers[layer - 1].pooled[c] for c in channels])
     weight = filt.weight[:, ::-1, ::-1] if step.flip else filt.weight
     patch = input_patch(source, step, kernel, cy, cx)
     rows, cols = tap_positions(step, kernel, cy, cx)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.explain import filter_input
 from workbench.gui.actions import file_prompts
 from workbench.gui.actions.help_boxes import HelpBoxes
 from workbench.gui.actions.menus import build_menus
@@ -356,21 +357,13 @@ class MainWindow(QMainWindow):
         shown = self.session.result
         if shown is None:
             return None
-        layer_index = min(self.session.layer_index, len(shown.result.layers) - 1)
-        layer = shown.pipeline.layers[layer_index]
-        filters = layer.enabled_filters
-        if not filters:
+        layer_index, f = self.session.layer_index, self.session.selected_map
+        if f < 0 or layer_index >= len(shown.result.layers):
             return None
-        chosen = self.session.selection.filter
-        bank = layer.filters
-        f = sum(x.enabled for x in bank[:chosen]) \
-            if 0 <= chosen < len(bank) and bank[chosen].enabled else 0
-        filt = filters[f]
-        per_group = max(len(filters) // layer.groups, 1)
-        first = (f // per_group) * filt.channels
+        layer = shown.pipeline.layers[layer_index]
+        filt = layer.enabled_filters[f]
         result = shown.result
-        image = result.input[first] if layer_index == 0 else \
-            result.layers[layer_index - 1].pooled[first]
+        image = filter_input(result, shown.pipeline, layer_index, f)[0][0]
         lr = result.layers[layer_index]
         tutorial = self.session.tutorial
         return Worksheet(tutorial.name if tutorial is not None else lr.filter_names[f],

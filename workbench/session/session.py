@@ -158,6 +158,21 @@ class Session:
         return self._generation
 
     @property
+    def selected_map(self) -> int:
+        """The selected filter's position among its layer's enabled ones (its map).
+
+        The first enabled filter's when the selected one is disabled; -1 when none is.
+        """
+        layers = self.pipeline.layers
+        if not 0 <= self.layer_index < len(layers):
+            return -1
+        filters = layers[self.layer_index].filters
+        chosen = self.selection.filter
+        if 0 <= chosen < len(filters) and filters[chosen].enabled:
+            return sum(f.enabled for f in filters[:chosen])
+        return 0 if any(f.enabled for f in filters) else -1
+
+    @property
     def result(self) -> ShownResult | None:
         """The last good result (possibly of an older state: see :attr:`result_is_current`)."""
         return self._result

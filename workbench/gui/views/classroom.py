@@ -166,12 +166,9 @@ class ClassroomBar(QWidget):
         shown = session.result
         if shown is None:
             return None
-        layer_index = min(session.layer_index, len(shown.result.layers) - 1)
-        filters = shown.pipeline.layers[layer_index].filters
-        chosen = session.selection.filter
-        if 0 <= chosen < len(filters) and filters[chosen].enabled:
-            return layer_index, sum(f.enabled for f in filters[:chosen])
-        return (layer_index, 0) if any(f.enabled for f in filters) else None
+        if session.layer_index >= len(shown.result.layers) or session.selected_map < 0:
+            return None
+        return session.layer_index, session.selected_map
 
     def open_bar(self) -> None:
         """Show the bar, hide the answers and ask a first question."""

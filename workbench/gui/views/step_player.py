@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core import Layer, SlidePlan, SlideStep, plan_slide
 from workbench.core.conv import resolve_padding
+from workbench.core.explain import filter_input
 from workbench.gui.appearance import tones
 from workbench.render import format_value
 from workbench.session import InputState, Session, ShownResult
@@ -354,14 +355,8 @@ class StepPlayer(QWidget):
         if not 0 <= self._filter < len(filters):
             return "no filter selected"
         filt = filters[self._filter]
-        per_group = max(len(filters) // layer.groups, 1)
-        first = (self._filter // per_group) * filt.channels
-        if self._layer_index == 0:
-            source = result.input[first:first + filt.channels]
-        else:
-            below = result.layers[self._layer_index - 1].pooled
-            source = np.stack(below[first:first + filt.channels])
-        self._first_channel = first
+        source, self._first_channel = filter_input(result, pipeline, self._layer_index,
+                                                   self._filter)
         self._plan = plan_slide(source, filt.weight[np.newaxis], [filt.bias],
                                 stride=layer.stride, padding=layer.padding,
                                 dilation=layer.dilation, padding_mode=layer.padding_mode,
@@ -541,16 +536,8 @@ class StepThrough:
         if not force and self.player.isHidden():
             return ""
         session = self.session
-        layer_index = session.layer_index
-        position = -1
-        if layer_index < len(session.pipeline.layers):
-            filters = session.pipeline.layers[layer_index].filters
-            chosen = session.selection.filter
-            if 0 <= chosen < len(filters) and filters[chosen].enabled:
-                position = sum(f.enabled for f in filters[:chosen])
-            elif any(f.enabled for f in filters):
-                position = 0
-        return self.player.set_target(session.result, layer_index, position)
+        return self.player.set_target(session.result, session.layer_index,
+                                      session.selected_map)
 
     def open(self) -> str:
         """Show the player on the current result.
