@@ -97,7 +97,7 @@ def test_zero_frame_video_raises_naming_the_file(tmp_path: Path, suffix: str, fo
         VideoFileSource(path).open()
 
 
-@pytest.mark.parametrize("kind", ["mp4", "avi"])
+@pytest.mark.parametrize("kind", ["mp4"])  # a cut AVI plays its frames: test_video_truncation
 @pytest.mark.parametrize("keep", [0.5, 0.75])
 def test_truncated_video_raises_naming_the_file(
     tmp_path: Path, videos: dict[str, Path], kind: str, keep: float
@@ -121,8 +121,12 @@ def test_truncated_avi_is_what_opencv_opens_but_cannot_finish(
         assert cap.isOpened() and cap.get(cv2.CAP_PROP_FRAME_COUNT) == 30
     finally:
         cap.release()
-    with pytest.raises(SourceError, match="truncated"):
-        VideoFileSource(path).open()
+    source = VideoFileSource(path)
+    source.open()  # plays the frames that decode and says so (see test_video_truncation)
+    try:
+        assert source.notice is not None and "truncated" in source.notice
+    finally:
+        source.close()
 
 
 def test_missing_last_frames_within_tolerance_correct_the_count(

@@ -2,24 +2,31 @@
 
 Progress goes to stderr, one line per input (``[ 3/10] photo.png ... ok (12 ms)``), then a
 summary. Exit code 0 when every input succeeded, 1 when some failed (each bad input is
-reported and skipped), 2 on a usage error (nothing is processed).
+reported and skipped), 2 on a usage error (nothing is processed), 130 after Ctrl+C and 143
+after ``SIGTERM`` (the manifest is saved and our temporary files removed, so running the
+same command again continues). Temporary files a killed run left behind are removed at
+the next run's start.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import signal
+import stat
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from workbench.batch.cluster import ClusterUnavailable, run_on_cluster
 from workbench.batch.inputs import InputItem, discover_inputs
 from workbench.batch.manifest import Manifest, run_hash
-from workbench.batch.parallel import run_in_workers, usable_cores
+from workbench.batch.parallel import StopRequested, run_in_workers, usable_cores
 from workbench.batch.process import ItemReport, process_item
 from workbench.core import (
     ACTIVATIONS,
@@ -32,6 +39,8 @@ from workbench.core import (
     preset_filter,
     to_json,
 )
+from workbench.core.conv import resolve_padding
+from workbench.io.atomic import TEMP_PREFIX
 from workbench.io.bank import load_bank
 from workbench.io.errors import LoadError
 from workbench.io.maps import FORMATS, STAGES, ExportOptions
@@ -44,6 +53,18 @@ PROG = "conv-workbench apply"
 
 class UsageError(ValueError):
     """A command-line problem found before any input is processed (exit code 2)."""
+
+
+class Terminated(BaseException):
+    """Raised in the main thread by the ``SIGTERM`` handler that :func:`main` installs.
+
+    A :class:`BaseException`, like :class:`KeyboardInterrupt`, so that the per-input error
+    handling lets it through.
+    """
+
+
+RC_SIGINT = 130
+RC_SIGTERM = 143
 
 
 # ---------------------------------------------------------------- argument values
@@ -190,7 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Run a filter bank over images, folders and videos and export the "
-                    "feature maps. Exit code: 0 all inputs ok, 1 some failed, 2 usage error.")
+                    "feature maps. Exit code: 0 all inputs ok, 1 some failed, 2 usage error, "
+                    "130 interrupted (Ctrl+C), 143 stopped (SIGTERM).")
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="image or video files, or folders of images")
     bank = parser.add_mutually_exclusive_group(required=True)
@@ -258,6 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load_pipeline(path: Path) -> Pipeline:
     """Read a bank file, or the pipeline of a workspace file."""
+    mode = os.stat(path).st_mode  # a FIFO or device would block or never end: refuse it
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else (
+            "a folder" if stat.S_ISDIR(mode) else "a special file")
+        raise LoadError(path, f"{kind}, not a regular file; only regular files can be read")
     try:
         data = json.loads(path.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -328,6 +355,12 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
             pipeline = _load_pipeline(Path(args.bank))
         except (LoadError, OSError) as exc:
             raise UsageError(f"cannot load the bank: {exc}") from None
+        except RecursionError:
+            raise UsageError(f"cannot load the bank {args.bank}: it is nested too deeply"
+                             ) from None
+        except (OverflowError, ValueError, MemoryError) as exc:
+            raise UsageError(f"cannot load the bank {args.bank}: "
+                             f"{exc or type(exc).__name__}") from None
         if pipeline.input_mode == "raw":
             raise UsageError("the bank reads raw numeric data (input mode 'raw'); apply runs "
                              "on images and videos, so save the bank with a gray or RGB "
@@ -364,6 +397,28 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return Pipeline(mode, (layer,))
+
+
+def check_layers(pipeline: Pipeline) -> None:
+    """Refuse layer settings no input could run with (``padding='same'`` with a stride...).
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The pipeline about to run.
+
+    Raises
+    ------
+    UsageError
+        Naming the layer and the conflict.
+    """
+    for index, layer in enumerate(pipeline.layers, 1):
+        for filt in layer.filters:
+            kernel = (int(filt.weight.shape[-2]), int(filt.weight.shape[-1]))
+            try:
+                resolve_padding(layer.padding, kernel, layer.stride, layer.dilation)
+            except ValueError as exc:
+                raise UsageError(f"layer {index}: {exc}") from None
 
 
 def export_options(args: argparse.Namespace) -> ExportOptions:
@@ -484,7 +539,7 @@ class _Progress:
 
 
 def _summary(reports: Sequence[ItemReport], out: Path, seconds: float, skipped: int = 0,
-             interrupted: bool = False) -> str:
+             interrupted: bool = False, total: int | None = None, swept: int = 0) -> str:
     ok = sum(r.ok for r in reports)
     failed = [r for r in reports if not r.ok]
     files = sum(r.files for r in reports)
@@ -495,7 +550,12 @@ def _summary(reports: Sequence[ItemReport], out: Path, seconds: float, skipped: 
              f"{len(failed)} failed, {skipped} skipped (complete in the run manifest); "
              f"{files} file(s) written to {out}{rate}"]
     if interrupted:
+        count = len(reports) if total is None else total
+        lines.insert(0, f"Interrupted after {len(reports)} of {count} input(s).")
         lines.append("Run the same command again to continue where this run stopped.")
+    if swept:
+        lines.append(f"Removed {swept} stale temporary file(s) left in {out} by an earlier "
+                     f"run that was killed.")
     if failed:
         lines.append("Failed:")
         lines += [f"  {r.item.label}: {r.message}" for r in failed]
@@ -515,7 +575,8 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
     Returns
     -------
     int
-        0 if every input succeeded, 1 if some failed, 2 on a usage error.
+        0 if every input succeeded, 1 if some failed, 2 on a usage error, 130 when
+        interrupted by Ctrl+C (``SIGINT``), 143 when stopped by ``SIGTERM``.
     """
     err = sys.stderr if stderr is None else stderr
     parser = build_parser()
@@ -529,6 +590,7 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
         if args.max_side is not None and args.max_side < 1:
             raise UsageError(f"--max-side must be at least 1, got {args.max_side}")
         pipeline = build_pipeline(args)
+        check_layers(pipeline)
         options = export_options(args)
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc}\n")
@@ -556,34 +618,154 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
     saver = _ManifestSaver(manifest, run)
 
     def done(report: ItemReport) -> None:
+        saver.add(report)  # first: an interruption after this still finds the input recorded
         reports.append(report)
-        saver.add(report)
         progress.done(report)
 
     start = time.perf_counter()
+    started_wall = time.time()
+    swept = len(sweep_temp_files(out, before=started_wall))
+    previous = _install_sigterm()
     try:
-        if args.dask or args.scheduler:
-            progress.parallel = True
-            run_on_cluster(todo, pipeline, options, scheduler=args.scheduler,
-                           workers=args.workers, every=args.every, max_side=args.max_side,
-                           on_done=done)
-        elif workers > 1:
-            run_in_workers(todo, pipeline, options, workers, every=args.every,
-                           max_side=args.max_side, on_done=done)
-        else:
-            run_batch(todo, pipeline, options, every=args.every, max_side=args.max_side,
-                      on_start=progress.start, on_done=lambda _p, _t, report: done(report))
-    except ClusterUnavailable as exc:
-        err.write(f"{PROG}: error: {exc}\n")
-        return 2
-    except KeyboardInterrupt:
-        saver.save()
-        err.write("\n" + _summary(reports, out, time.perf_counter() - start, len(skipped),
-                                  interrupted=True))
-        return 130
+        try:
+            if args.dask or args.scheduler:
+                progress.parallel = True
+                run_on_cluster(todo, pipeline, options, scheduler=args.scheduler,
+                               workers=args.workers, every=args.every,
+                               max_side=args.max_side, on_done=done)
+            elif workers > 1:
+                _run_workers_deferring_signals(todo, pipeline, options, workers, args, done)
+            else:
+                run_batch(todo, pipeline, options, every=args.every, max_side=args.max_side,
+                          on_start=progress.start,
+                          on_done=lambda _p, _t, report: done(report))
+        except ClusterUnavailable as exc:
+            err.write(f"{PROG}: error: {exc}\n")
+            return 2
+        except (KeyboardInterrupt, Terminated) as exc:
+            _restore_sigterm(previous)
+            try:  # a second Ctrl+C must not cut the summary short
+                old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            except ValueError:  # not the main thread
+                old_int = None
+            try:
+                saver.save()
+                sweep_temp_files(out, since=started_wall)
+                err.write("\n" + _summary(reports, out, time.perf_counter() - start,
+                                          len(skipped), interrupted=True, total=len(todo),
+                                          swept=swept))
+                err.flush()
+            finally:
+                if old_int is not None:
+                    signal.signal(signal.SIGINT, old_int)
+            return RC_SIGTERM if isinstance(exc, Terminated) else RC_SIGINT
+    finally:
+        _restore_sigterm(previous)
     saver.save()
-    err.write(_summary(reports, out, time.perf_counter() - start, len(skipped)))
+    err.write(_summary(reports, out, time.perf_counter() - start, len(skipped), swept=swept))
     return 0 if all(r.ok for r in reports) else 1
+
+
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-f]{8}(-.+|\.[^.]*)?\Z", re.DOTALL)
+
+
+def sweep_temp_files(folder: Path, *, before: float | None = None,
+                     since: float | None = None) -> list[Path]:
+    """Remove the temporary files our atomic writes leave when a run is killed.
+
+    Only names made by :func:`workbench.io.atomic.temp_path_for` (``.~`` then 8 hex digits)
+    are touched, in ``folder`` and its subfolders; any other file is left alone.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The output folder.
+    before : float, optional
+        Only files last modified before this ``time.time()`` (stale ones, at a run's start).
+    since : float, optional
+        Only files modified at or after this time (this run's, after an interruption).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            if not _TEMP_NAME.match(name):
+                continue
+            path = Path(root, name)
+            try:
+                info = path.lstat()
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                if before is not None and info.st_mtime >= before:
+                    continue
+                if since is not None and info.st_mtime < since - 1.0:
+                    continue
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path)
+    return removed
+
+
+def _run_workers_deferring_signals(todo: Sequence[InputItem], pipeline: Pipeline,
+                                   options: ExportOptions, workers: int,
+                                   args: argparse.Namespace,
+                                   done: Callable[[ItemReport], None]) -> None:
+    """Run in worker processes; SIGINT / SIGTERM stop the run between results.
+
+    Raising from a signal handler while the process pool holds its locks can deadlock the
+    pool's shutdown, so here the handlers only note the signal; the pool polls for it and
+    the run stops as a serial one does (:class:`Terminated` or ``KeyboardInterrupt``).
+    """
+    received: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        received.append(signum)
+
+    previous: dict[int, Any] = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, note)
+    except ValueError:  # not the main thread: signals stay as they were
+        pass
+    try:
+        run_in_workers(todo, pipeline, options, workers, every=args.every,
+                       max_side=args.max_side, on_done=done,
+                       should_stop=lambda: received[0] if received else None)
+    except StopRequested as stop:
+        if stop.signum == signal.SIGTERM:
+            raise Terminated(str(stop)) from None
+        raise KeyboardInterrupt from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(f"signal {signum}")
+
+
+def _install_sigterm() -> object:
+    """Make ``SIGTERM`` raise :class:`Terminated` (main thread only); return the old handler."""
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except (ValueError, OSError, AttributeError):  # not the main thread, or no SIGTERM
+        return None
+
+
+def _restore_sigterm(previous: object) -> None:
+    if previous is None:
+        return
+    try:
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+    except (ValueError, OSError, TypeError):
+        pass
 
 
 class _ManifestSaver:

@@ -108,6 +108,10 @@ def discover_inputs(paths: Sequence[str | os.PathLike[str]], *, recursive: bool 
                 found.append((image, "image", str(image.relative_to(path)), path, None))
         elif not path.exists():
             found.append((path, "missing", str(given), None, "no such file or folder"))
+        elif not path.is_file():  # a FIFO or device: opening it would block or never end
+            found.append((path, "unsupported", str(given), None,
+                          ("a named pipe (FIFO)" if path.is_fifo() else "a special file")
+                          + ", not a regular file; only regular files are read"))
         else:
             kind = _kind(path)
             error = None if kind else (

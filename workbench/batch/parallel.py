@@ -89,10 +89,29 @@ def _process(item: InputItem, pipeline: Pipeline, options: ExportOptions, every:
                         frame_range=frame_range)
 
 
+class StopRequested(BaseException):
+    """Raised by :func:`run_in_workers` when its ``should_stop`` names a signal.
+
+    Parameters
+    ----------
+    signum : int
+        The signal that asked the run to stop.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+StopCheck = Callable[[], "int | None"]
+"""Returns the number of a signal received since the run started, or None."""
+
+
 def run_in_workers(items: Sequence[InputItem], pipeline: Pipeline, options: ExportOptions,
                    workers: int, *, every: int = 1, max_side: int | None = None,
                    on_done: Callable[[ItemReport], None] | None = None,
-                   chunk_frames: int = CHUNK_FRAMES) -> list[ItemReport]:
+                   chunk_frames: int = CHUNK_FRAMES,
+                   should_stop: StopCheck | None = None) -> list[ItemReport]:
     """Process ``items`` in ``workers`` processes; a failed input never stops the others.
 
     Long videos are split into frame ranges of ``chunk_frames``, so one video keeps every
@@ -126,17 +145,24 @@ def run_in_workers(items: Sequence[InputItem], pipeline: Pipeline, options: Expo
     ------
     KeyboardInterrupt
         On Ctrl+C, after cancelling the inputs not started yet.
+    StopRequested
+        When ``should_stop`` (polled between results, never inside the pool's own locks,
+        where an exception from a signal handler could deadlock its shutdown) returns a
+        signal number; the inputs already running are finished and reported first.
     """
     tasks: list[Task] = [(index, frame_range) for index, item in enumerate(items)
                          for frame_range in video_ranges(item, chunk_frames)]
     expected = {index: sum(1 for i, _ in tasks if i == index) for index in range(len(items))}
-    parts: dict[int, list[ItemReport]] = {}
+    parts: dict[int, dict[Task, ItemReport]] = {}
     reports: dict[int, ItemReport] = {}
 
-    def finish(index: int, part: ItemReport) -> None:
-        parts.setdefault(index, []).append(part)
-        if len(parts[index]) == expected[index]:
-            reports[index] = merge_reports(items[index], parts[index])
+    def finish(task: Task, part: ItemReport) -> None:
+        # Keyed by task and idempotent: an interruption can cut a call short, and the
+        # interrupted pool then reports the same task again.
+        index = task[0]
+        parts.setdefault(index, {})[task] = part
+        if index not in reports and len(parts[index]) == expected[index]:
+            reports[index] = merge_reports(items[index], list(parts[index].values()))
             if on_done is not None:
                 on_done(reports[index])
 
@@ -144,12 +170,14 @@ def run_in_workers(items: Sequence[InputItem], pipeline: Pipeline, options: Expo
     # had not finished is retried alone in a fresh single-worker pool, so one input that
     # kills its worker fails by itself and the others still complete.
     started = time.time()
-    unfinished = _run_pool(items, tasks, pipeline, options, workers, every, max_side, finish)
+    unfinished = _run_pool(items, tasks, pipeline, options, workers, every, max_side, finish,
+                           should_stop)
     if unfinished:
         remove_orphaned_temps(options.folder, started)  # the dead worker's half file
     for task in unfinished:
-        if _run_pool(items, [task], pipeline, options, 1, every, max_side, finish):
-            finish(task[0], ItemReport(items[task[0]], False, 0, 0, 0.0,
+        if _run_pool(items, [task], pipeline, options, 1, every, max_side, finish,
+                     should_stop):
+            finish(task, ItemReport(items[task[0]], False, 0, 0, 0.0,
                                        "its worker process died (killed or out of memory), "
                                        "also when retried alone"))
     return [reports[i] for i in range(len(items))]
@@ -157,31 +185,51 @@ def run_in_workers(items: Sequence[InputItem], pipeline: Pipeline, options: Expo
 
 def _run_pool(items: Sequence[InputItem], tasks: Sequence[Task], pipeline: Pipeline,
               options: ExportOptions, workers: int, every: int, max_side: int | None,
-              finish: Callable[[int, ItemReport], None]) -> list[Task]:
+              finish: Callable[[Task, ItemReport], None],
+              should_stop: StopCheck | None = None) -> list[Task]:
     """Run ``tasks`` in one pool; return the tasks lost to a dead worker."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=init_worker,
                                initargs=(threads_per_worker(workers),))
     pending: dict[Future[ItemReport], Task] = {}
+    submitted: dict[Future[ItemReport], Task] = {}
+    finished: set[Future[ItemReport]] = set()
     lost: list[Task] = []
     try:
         for task in tasks:
             index, frame_range = task
             pending[pool.submit(_process, items[index], pipeline, options, every, max_side,
                                 frame_range)] = task
+        submitted.update(pending)
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             for future in done:
                 task = pending.pop(future)
                 try:
                     report = future.result()
                 except BrokenProcessPool:
                     lost.append(task)
+                    finished.add(future)
                     continue
-                finish(task[0], report)
+                finish(task, report)
+                finished.add(future)
+            signum = should_stop() if should_stop is not None else None
+            if signum is not None:
+                raise StopRequested(signum)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
+        # The tasks that were running have finished by now (and one may have been cut off
+        # while being reported): record them, so that their files count as done and a
+        # re-run skips them instead of refusing to overwrite them.
+        for future, task in submitted.items():
+            if future in finished or not future.done() or future.cancelled():
+                continue
+            try:
+                if future.exception() is None:
+                    finish(task, future.result())
+            except Exception:  # noqa: BLE001 - the interruption is what is reported
+                pass
         raise
     pool.shutdown(wait=True)
     return lost

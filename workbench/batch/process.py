@@ -37,6 +37,29 @@ def _process_image(pixels: np.ndarray, source: str, pipeline: Pipeline,
     return export_maps(result, pipeline, source, options)
 
 
+def _describe(exc: BaseException) -> str:
+    """Say in one sentence why an input failed, for any exception."""
+    if isinstance(exc, FileExistsError):
+        return f"{exc.filename} already exists (use --overwrite to replace it)"
+    if isinstance(exc, (PipelineError, SourceError)):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "not enough memory to process it"
+    if isinstance(exc, RecursionError):
+        return "processing it nested too deeply (recursion limit reached)"
+    if isinstance(exc, UnicodeError):
+        return f"a file name cannot be encoded ({exc})"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}"
+    text = str(exc).strip()
+    if isinstance(exc, ValueError) and text:
+        return text
+    first = text.splitlines()[0] if text else ""
+    kind = "OpenCV error" if type(exc).__module__.startswith("cv2") else type(exc).__name__
+    return f"{kind}: {first}" if first else kind
+
+
 def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
                  every: int = 1, max_side: int | None = None,
                  frame_range: tuple[int, int] | None = None) -> ItemReport:
@@ -87,12 +110,9 @@ def process_item(item: InputItem, pipeline: Pipeline, options: ExportOptions, *,
                 frame = None
             if frames == 0:
                 raise ValueError("no frame could be decoded")
-    except (PipelineError, SourceError, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - one bad input must never stop the run
         files = len(written)
-        if isinstance(exc, FileExistsError):
-            message = f"{exc.filename} already exists (use --overwrite to replace it)"
-        else:
-            message = str(exc)
+        message = _describe(exc)
         if frame is not None:
             message = f"frame {frame}: {message}"
         if item.kind == "video" and frames:

@@ -28,6 +28,16 @@ from workbench.core.keras_interop import (
     weights_from_keras,
     weights_to_keras,
 )
+from workbench.core.limits import (
+    MAX_FILTERS_PER_LAYER,
+    MAX_KERNEL_SIDE,
+    MAX_LAYERS,
+    MAX_PADDING,
+    MAX_PIPELINE_BYTES,
+    LimitError,
+    check_limits,
+    estimate_pipeline_bytes,
+)
 from workbench.core.losses import mse_loss, softmax, softmax_cross_entropy
 from workbench.core.optim import SGD, Adam
 from workbench.core.pipeline import (
@@ -97,5 +107,6 @@ __all__ = [
     "leaky_relu", "map_shapes", "max_pool1d", "max_pool2d", "min_pool2d", "pipeline_from_dict",
     "pipeline_to_dict", "pool_output_size", "preset_filter", "receptive_field", "relu",
     "run_pipeline", "sigmoid", "tanh", "to_json", "warmup", "weights_from_keras",
-    "weights_to_keras",
+    "weights_to_keras", "LimitError", "MAX_FILTERS_PER_LAYER", "MAX_KERNEL_SIDE", "MAX_LAYERS",
+    "MAX_PADDING", "MAX_PIPELINE_BYTES", "check_limits", "estimate_pipeline_bytes",
 ]

@@ -12,7 +12,7 @@ Without ``buffers=`` every call returns new arrays.
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 
 import numpy as np
 
@@ -50,7 +50,13 @@ class BufferPool:
             raise ValueError(f"max_bytes must be a non-negative integer, got {max_bytes!r}")
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._free: deque[FloatArray] = deque()
+        # Released buffers oldest first, by release number, and each shape's numbers oldest
+        # first: a take and a drop are O(1) however many buffers of other shapes wait (a
+        # linear scan made every layer of a deep stack pay for all the others).
+        self._free: OrderedDict[int, FloatArray] = OrderedDict()
+        self._by_shape: dict[tuple[int, ...], deque[int]] = {}
+        self._free_bytes = 0
+        self._released = 0
 
     def lease(self) -> Lease:
         """Open a lease: the buffers of one computation, released together.
@@ -66,27 +72,41 @@ class BufferPool:
     def free_bytes(self) -> int:
         """Bytes of released buffers waiting for reuse."""
         with self._lock:
-            return sum(a.nbytes for a in self._free)
+            return self._free_bytes
 
     def clear(self) -> None:
         """Drop every released buffer (leased ones stay with their leases)."""
         with self._lock:
             self._free.clear()
+            self._by_shape.clear()
+            self._free_bytes = 0
 
     def _take(self, shape: tuple[int, ...]) -> FloatArray:
         with self._lock:
-            for i, candidate in enumerate(self._free):
-                if candidate.shape == shape:
-                    del self._free[i]
-                    return candidate
+            numbers = self._by_shape.get(shape)
+            if numbers:
+                candidate = self._free.pop(numbers.popleft())
+                if not numbers:
+                    del self._by_shape[shape]
+                self._free_bytes -= candidate.nbytes
+                return candidate
         return np.empty(shape, dtype=np.float32)
 
     def _give_back(self, buffers: list[FloatArray]) -> None:
         with self._lock:
-            self._free.extend(buffers)
-            total = sum(a.nbytes for a in self._free)
-            while self._free and total > self.max_bytes:
-                total -= self._free.popleft().nbytes
+            for a in buffers:
+                self._released += 1
+                self._free[self._released] = a
+                self._by_shape.setdefault(a.shape, deque()).append(self._released)
+                self._free_bytes += a.nbytes
+            while self._free and self._free_bytes > self.max_bytes:
+                # The oldest buffer overall is the oldest of its shape.
+                _, oldest = self._free.popitem(last=False)
+                numbers = self._by_shape[oldest.shape]
+                numbers.popleft()
+                if not numbers:
+                    del self._by_shape[oldest.shape]
+                self._free_bytes -= oldest.nbytes
 
 
 class Lease:

@@ -420,6 +420,9 @@ def run_pipeline(image_chw: Any, pipeline: Pipeline, *,
     ------
     PipelineError
         If a layer cannot run on its input; the message names the layer and the reason.
+        A :class:`~workbench.core.limits.LimitError` (a PipelineError) if the pipeline
+        exceeds a limit of :mod:`workbench.core.limits` on this input, raised before
+        anything is computed.
 
     Examples
     --------
@@ -435,6 +438,11 @@ def run_pipeline(image_chw: Any, pipeline: Pipeline, *,
         raise PipelineError(str(exc)) from exc
     if x.ndim != 3 or x.size == 0:
         raise PipelineError(f"the input must be a non-empty (C, H, W) array, got {x.shape}")
+    # Before any layer allocates: sizes and memory within workbench.core.limits (which
+    # imports this module, hence the late import).
+    from workbench.core.limits import check_limits
+
+    check_limits(pipeline, x.shape)
     results: list[LayerResult] = []
     current = x
     for index, layer in enumerate(pipeline.layers):

@@ -30,6 +30,9 @@ def _pool_geometry(x4: FloatArray | IntPair, kernel_size: Any, stride: Any, padd
         raise ValueError(
             f"pooling output would be {h_out}x{w_out}: the input {height}x{width} is smaller "
             f"than the pooling window {d[0] * (k[0] - 1) + 1}x{d[1] * (k[1] - 1) + 1}")
+    # As for conv2d: with one window along an axis its stride is never used, so a huge one
+    # (2**63 and more) does not reach the kernels' 64-bit integers.
+    s = (1 if h_out == 1 else s[0], 1 if w_out == 1 else s[1])
     return k, s, p, d, (h_out, w_out)
 
 

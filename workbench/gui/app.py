@@ -10,9 +10,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from workbench.gui.actions import workspace_state
 from workbench.gui.actions.model_files import MODEL_SUFFIXES
+from workbench.gui.exit_signals import install_exit_signals
+from workbench.gui.live.orphans import OrphanRecovery
 from workbench.gui.main_window import MainWindow
-from workbench.gui.settings import load_settings
+from workbench.gui.settings import WorkbenchSettings, load_settings, settings_path
 from workbench.resources import icon_path
 
 SCREENSHOT_TIMEOUT_S = 120
@@ -49,6 +52,42 @@ def make_application() -> QApplication:
         app.setWindowIcon(QIcon(str(icon_path("app.png"))))
     assert isinstance(app, QApplication)
     return app
+
+
+def _open_camera_unasked(_index: int) -> bool:
+    return True
+
+
+def build_window(settings: WorkbenchSettings, messages: list[str] | tuple[str, ...] = (),
+                 persist: bool = True) -> MainWindow:
+    """Build the main window; if the remembered state breaks it, start from the defaults.
+
+    Parameters
+    ----------
+    settings : WorkbenchSettings
+        The remembered state (e.g. from :func:`load_settings`).
+    messages : sequence of str, optional
+        Problems met while reading the settings, shown in the window.
+    persist : bool, optional
+        Write the settings back when the window closes.
+
+    Returns
+    -------
+    MainWindow
+        The window on ``settings``, or on the defaults with a message saying why. The
+        failed state is never saved: the compute thread of the failed attempt is stopped
+        and the defaults replace it.
+    """
+    try:
+        return MainWindow(settings, messages, persist=persist)
+    except Exception as exc:  # noqa: BLE001 - any bad remembered state must not stop start-up
+        reason = str(exc) or type(exc).__name__
+        path = settings_path()
+        where = "the saved settings" if path is None else f"the settings file {path}"
+        note = (f"The window could not be restored from {where} ({type(exc).__name__}: "
+                f"{reason}); started with the defaults.")
+        defaults = WorkbenchSettings(appearance=settings.appearance)
+        return MainWindow(defaults, [*messages, note], persist=persist)
 
 
 def _take_screenshot(app: QApplication, window: MainWindow, out: Path) -> int:
@@ -118,7 +157,8 @@ def run_gui(workspace: str | None = None, image: str | None = None,
     -------
     int
         Process exit code: 0 on success, 1 if the screenshot failed, 2 for a bad workspace
-        in screenshot mode.
+        in screenshot mode, 128 + the signal number after SIGTERM, SIGHUP or SIGINT (the
+        window is shut down as by Quit: a recording is finished, the settings saved).
     """
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -129,7 +169,9 @@ def run_gui(workspace: str | None = None, image: str | None = None,
         settings.image = str(Path(image).resolve())
     if appearance is not None:
         settings.appearance = appearance
-    window = MainWindow(settings, messages, persist=screenshot is None)
+    if screenshot:  # nobody to ask: a workspace's camera opens as it did before
+        workspace_state.camera_prompt = _open_camera_unasked
+    window = build_window(settings, messages, persist=screenshot is None)
     if workspace and Path(workspace).suffix.lower() in MODEL_SUFFIXES:
         window.models.open(workspace, wait=screenshot is not None)  # conv-workbench MODEL
     elif workspace:
@@ -144,4 +186,12 @@ def run_gui(workspace: str | None = None, image: str | None = None,
     window.show()
     if screenshot:
         return _take_screenshot(app, window, Path(screenshot))
-    return app.exec()
+    recovery = OrphanRecovery(window, window.show_message)  # a crash's unfinished recordings
+    QTimer.singleShot(0, lambda: recovery.offer([window.live_panel.record_folder]))
+    # SIGTERM at logout or `kill` finishes a recording and saves the settings, as Quit does.
+    exit_signals = install_exit_signals(app, window.shutdown)
+    try:
+        return app.exec()
+    finally:
+        if exit_signals is not None:
+            exit_signals.uninstall()

@@ -48,7 +48,12 @@ from workbench.gui.panels.layer_strip import LayerStrip
 from workbench.gui.panels.message_bar import MessageBar
 from workbench.gui.panels.parameter_panel import ParameterPanel
 from workbench.gui.panels.tutorial_banner import TutorialBanner
-from workbench.gui.settings import WorkbenchSettings, load_settings, save_settings
+from workbench.gui.settings import (
+    WorkbenchSettings,
+    load_settings,
+    pipeline_problem,
+    save_settings,
+)
 from workbench.gui.views.classroom import ClassroomBar
 from workbench.gui.views.map_views import CellKey, MapViewsPanel
 from workbench.gui.views.session_views import SessionCompute, SessionViews
@@ -95,7 +100,35 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
         self._closed = False
         self._saved = False
+        try:
+            self._build(settings, messages)
+        except BaseException:
+            self._abandon()
+            raise
 
+    def _abandon(self) -> None:
+        """Undo a construction that failed: never save its state, stop any started thread."""
+        self.persist = False
+        self._closed = True
+        app = QApplication.instance()
+        if app is not None:
+            try:
+                app.aboutToQuit.disconnect(self.shutdown)
+            except (RuntimeError, TypeError):
+                pass  # not connected yet
+        live, compute = getattr(self, "live", None), getattr(self, "compute", None)
+        stops = [live.shutdown if live is not None else None,
+                 compute.stop if compute is not None else None]
+        for stop in stops:
+            if stop is None:
+                continue
+            try:
+                stop()
+            except Exception:  # noqa: BLE001, S110 - best effort; the first error is raised
+                pass
+        self.deleteLater()
+
+    def _build(self, settings: WorkbenchSettings, messages: tuple[str, ...] | list[str]) -> None:
         start = settings.pipeline
         if start.input_mode == "raw":  # opened on its image; the raw data follows if saved
             start = set_input_mode(start, image_input_mode(start))
@@ -535,8 +568,38 @@ class MainWindow(QMainWindow):
         self.live.shutdown()  # finishes a recording; before compute, whose results it takes
         self.compute.stop()
 
+    def unkept_on_close(self) -> str | None:
+        """Say what an untitled session would lose on closing, or return None if nothing.
+
+        The settings file keeps an untitled session's image, data and filter bank, but not
+        a live or frozen video frame, nor a bank the settings cannot hold. A window that
+        does not ``persist`` (the screenshot mode) was started to forget: it never asks.
+
+        Returns
+        -------
+        str or None
+            A short description of what would be lost, or None.
+        """
+        workspace = self.files.workspace
+        if not self.persist or workspace.path is not None or not workspace.modified:
+            return None
+        if self.session.input.kind == "frame":
+            return "the live or frozen video frame"
+        if pipeline_problem(self.session.pipeline) is not None:
+            return "the unsaved filter bank"
+        return None
+
+    def _may_close(self) -> bool:
+        workspace = self.files.workspace
+        if self.unkept_on_close() is None:
+            return workspace.may_discard_changes(closing=True)
+        answer = file_prompts.ask_save_changes(self, workspace.name)
+        if answer == file_prompts.SAVE:
+            return workspace.save()
+        return answer == file_prompts.DISCARD
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        if not self._closed and not self.files.workspace.may_discard_changes(closing=True):
+        if not self._closed and not self._may_close():
             event.ignore()
             return
         self.shutdown()

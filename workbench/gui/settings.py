@@ -31,6 +31,8 @@ FORMAT_VERSION = 1
 MAX_RECENT = 10
 CAMERA_INDEX_MAX = 255
 RESOLUTION_RANGE = (1, 16384)
+# Qt's spin boxes and item data hold a C int: a saved layer number above this cannot be shown.
+QT_INT_MAX = 2**31 - 1
 # A widget's own small preferences (a folded sub-view): written when the user changes them,
 # kept when the window saves the rest.
 WIDGET_PREFIX = "widgets/"
@@ -54,6 +56,9 @@ class LiveChoices:
         A key of :data:`workbench.gui.live.recording.RECORD_KINDS`.
     video_path : str
         The video file chosen last, ``""`` for none.
+    record_folder : str
+        The folder the last recording went to, ``""`` for none: the next start looks there
+        for a recording a crash left unfinished.
     """
 
     camera_index: int | None = None
@@ -62,6 +67,7 @@ class LiveChoices:
     loop: bool = False
     record_kind: str = next(iter(RECORD_KINDS))
     video_path: str = ""
+    record_folder: str = ""
 
 
 @dataclass
@@ -149,7 +155,7 @@ def _paths(value: object) -> list[str] | None:
     """Read a JSON list of paths (at most ``MAX_RECENT``); None if the text is not JSON."""
     try:
         paths = json.loads(_text(value) or "[]")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
     return [p for p in paths if isinstance(p, str)][:MAX_RECENT] \
         if isinstance(paths, list) else []
@@ -176,7 +182,8 @@ def _load_live(store: QSettings) -> LiveChoices:
         default.mirror if mirror is None else mirror,
         default.loop if loop is None else loop,
         kind if kind in RECORD_KINDS else default.record_kind,
-        _text(store.value("live/video_path")) or default.video_path)
+        _text(store.value("live/video_path")) or default.video_path,
+        _text(store.value("live/record_folder")) or default.record_folder)
 
 
 def _load_raw(value: object) -> tuple[SourceSpec | None, str | None]:
@@ -190,7 +197,36 @@ def _load_raw(value: object) -> tuple[SourceSpec | None, str | None]:
             raise ValueError(f"a {spec.kind} source is not numeric data")
     except (json.JSONDecodeError, TypeError, ValueError) as exc:
         return None, f"The saved numeric input is invalid ({exc}); the image is shown instead."
+    except RecursionError:
+        return None, ("The saved numeric input is nested too deeply to read; the image is "
+                      "shown instead.")
     return spec, None
+
+
+def pipeline_problem(pipeline: Pipeline) -> str | None:
+    """Say why the window could not show ``pipeline``, or return None when it can.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A pipeline that passed the core checks (e.g. read from the settings file).
+
+    Returns
+    -------
+    str or None
+        The first layer number too large for the window's controls, as a sentence part.
+    """
+    for number, layer in enumerate(pipeline.layers, start=1):
+        pool = layer.pool
+        padding = () if isinstance(layer.padding, str) else layer.padding  # "same"/"valid"
+        values = {"stride": layer.stride, "padding": padding,
+                  "dilation": layer.dilation, "groups": (layer.groups,),
+                  "pool size": pool.size, "pool stride": pool.stride or (),
+                  "pool padding": pool.padding}
+        for name, numbers in values.items():
+            if any(abs(int(v)) > QT_INT_MAX for v in numbers):
+                return f"layer {number} has a {name} above {QT_INT_MAX}"
+    return None
 
 
 def load_settings() -> tuple[WorkbenchSettings, list[str]]:
@@ -219,9 +255,14 @@ def load_settings() -> tuple[WorkbenchSettings, list[str]]:
     text = _text(store.value("pipeline/json"))
     if text is not None:
         try:
-            settings.pipeline = from_json(text)
+            pipeline = from_json(text)
+            problem = pipeline_problem(pipeline)
+            if problem is not None:
+                raise ValueError(problem)
+            settings.pipeline = pipeline
         except ValueError as exc:
-            messages.append(f"The saved filter bank is invalid ({exc}); using the default bank.")
+            messages.append(f"The saved filter bank is invalid ({exc}) in {path}; using the "
+                            "default bank.")
     settings.image = _text(store.value("image/source")) or defaults.image
     for key, attribute, what in (("image/recent", "recent_files", "recent-files"),
                                  ("workspace/recent", "recent_workspaces",
@@ -292,6 +333,23 @@ def save_widget_flag(key: str, value: bool) -> None:
     store.sync()
 
 
+def save_record_folder(folder: str | os.PathLike[str]) -> None:
+    """Remember at once where a recording is being written, so a crash cannot forget it.
+
+    The next start looks there for the unfinished file (:mod:`workbench.gui.live.orphans`).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The recording's folder.
+    """
+    store = _open()
+    if store.value("meta/format_version") is None:
+        store.setValue("meta/format_version", FORMAT_VERSION)
+    store.setValue("live/record_folder", str(folder))
+    store.sync()
+
+
 def save_settings(settings: WorkbenchSettings) -> Path:
     """Write ``settings``, replacing whatever the file held.
 
@@ -311,7 +369,8 @@ def save_settings(settings: WorkbenchSettings) -> Path:
     for key, value in kept.items():
         store.setValue(key, value)
     store.setValue("meta/format_version", FORMAT_VERSION)
-    store.setValue("pipeline/json", to_json(settings.pipeline, indent=None))
+    if pipeline_problem(settings.pipeline) is None:  # else the default bank is read back
+        store.setValue("pipeline/json", to_json(settings.pipeline, indent=None))
     store.setValue("image/source", settings.image)
     store.setValue("image/recent", json.dumps(settings.recent_files))
     store.setValue("workspace/recent", json.dumps(settings.recent_workspaces))
@@ -333,6 +392,7 @@ def save_settings(settings: WorkbenchSettings) -> Path:
     store.setValue("live/loop", live.loop)
     store.setValue("live/record_kind", live.record_kind)
     store.setValue("live/video_path", live.video_path)
+    store.setValue("live/record_folder", live.record_folder)
     if settings.raw is not None:
         store.setValue("input/raw", json.dumps(settings.raw.to_dict()))
     store.sync()

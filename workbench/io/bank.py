@@ -24,10 +24,108 @@ import numpy as np
 
 from workbench.core import SCHEMA_VERSION, Pipeline, pipeline_from_dict, to_json
 from workbench.io.atomic import write_text
-from workbench.io.errors import LoadError
+from workbench.io.errors import LoadError, require_regular_file
 
 LEGACY_VERSION = 0
 """The schema version of a bare list of filters."""
+
+MAX_LAYER_INTEGER = 2**31 - 1
+"""Largest stride, padding, dilation, groups or pooling value a loaded file may hold."""
+
+CONTENT_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError, IndexError,
+                                               OverflowError, RecursionError)
+"""What malformed content can raise while it is parsed and validated (deep nesting, numbers
+too large for float or int conversion, wrong types the validators did not name)."""
+
+
+def check_layer_integers(pipeline: Pipeline) -> None:
+    """Refuse layer parameters too large to compute with (e.g. a stride of ``2**70``).
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A validated pipeline, e.g. just read from a file.
+
+    Raises
+    ------
+    ValueError
+        Naming the layer (1-based) and the parameter over :data:`MAX_LAYER_INTEGER`.
+    """
+    for number, layer in enumerate(pipeline.layers, 1):
+        values: list[tuple[str, Any]] = [
+            ("stride", layer.stride), ("padding", layer.padding),
+            ("dilation", layer.dilation), ("groups", (layer.groups,)),
+            ("pool size", layer.pool.size), ("pool stride", layer.pool.stride or ()),
+            ("pool padding", layer.pool.padding)]
+        for name, pair in values:
+            if isinstance(pair, str):
+                continue
+            for value in pair:
+                if abs(value) > MAX_LAYER_INTEGER:
+                    raise ValueError(f"layer {number}: {name} {value} is too large (at most "
+                                     f"{MAX_LAYER_INTEGER})")
+
+
+def pipeline_from_data(data: Any) -> Pipeline:
+    """Migrate and validate parsed bank JSON, turning any content problem into ValueError.
+
+    Parameters
+    ----------
+    data : Any
+        Parsed JSON of any supported version.
+
+    Returns
+    -------
+    Pipeline
+        The validated pipeline (layer integers checked by :func:`check_layer_integers`).
+
+    Raises
+    ------
+    ValueError
+        On any invalid content, with a message naming the field when known.
+    """
+    try:
+        pipeline = pipeline_from_dict(migrate(data))
+    except ValueError:
+        raise
+    except RecursionError:
+        raise ValueError("the data is nested too deeply") from None
+    except OverflowError as exc:
+        raise ValueError(f"a number is too large ({exc})") from None
+    except CONTENT_ERRORS as exc:
+        raise ValueError(f"invalid content ({type(exc).__name__}: {exc})") from None
+    check_layer_integers(pipeline)
+    return pipeline
+
+
+def loads_json(text: str | bytes) -> Any:
+    """Parse JSON text, turning every failure into a clear ValueError.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The JSON.
+
+    Returns
+    -------
+    Any
+        The parsed data.
+
+    Raises
+    ------
+    ValueError
+        On malformed JSON (with line and column), text that is not UTF-8, or nesting too
+        deep to parse.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg} at line {exc.lineno} column "
+                         f"{exc.colno}; it may be truncated") from None
+    except UnicodeDecodeError:
+        raise ValueError("not a text file (not UTF-8)") from None
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to read") from None
 
 
 def schema_version_of(data: Any) -> int:
@@ -155,16 +253,10 @@ def parse_bank(text: str | bytes) -> Pipeline:
     Raises
     ------
     ValueError
-        On malformed JSON (with line and column) or invalid content (naming the field).
+        On malformed JSON (with line and column), JSON nested too deeply, or invalid
+        content (naming the field), including numbers too large to use.
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc.msg} at line {exc.lineno} column "
-                         f"{exc.colno}") from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text: {exc}") from None
-    return pipeline_from_dict(migrate(data))
+    return pipeline_from_data(loads_json(text))
 
 
 def load_bank(path: str | os.PathLike[str]) -> Pipeline:
@@ -183,11 +275,12 @@ def load_bank(path: str | os.PathLike[str]) -> Pipeline:
     Raises
     ------
     LoadError
-        If the file is not valid JSON (e.g. truncated) or not a valid bank; the message
-        names the file and the problem.
+        If the file is not a regular file, not valid JSON (e.g. truncated or nested too
+        deeply) or not a valid bank; the message names the file and the problem.
     OSError
         If it cannot be read (missing, permissions).
     """
+    require_regular_file(path)
     data = Path(path).read_bytes()
     try:
         return parse_bank(data)

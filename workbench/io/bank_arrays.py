@@ -254,7 +254,8 @@ def load_bank_npy(path: str | os.PathLike[str], layout: str | None = None, *,
     AmbiguousLayoutError
         If ``layout`` is omitted and the shape fits both layouts.
     LoadError
-        If a file is truncated or corrupt, or the arrays do not form a bank.
+        If a file is not a regular file, truncated or corrupt, empty (a zero in its
+        shape), or the arrays do not form a bank.
     OSError
         If the weight file cannot be read.
     """
@@ -263,12 +264,15 @@ def load_bank_npy(path: str | os.PathLike[str], layout: str | None = None, *,
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     weight = read_array(path)
     bias_path = bias_path_for(path)
-    bias = read_array(bias_path) if bias_path.is_file() else None
+    bias = read_array(bias_path) if bias_path.exists() else None
     if weight.dtype.kind not in "biuf":
         raise LoadError(path, f"weights must be numbers, got dtype {weight.dtype}")
     if bias is not None and (bias.ndim != 1 or bias.dtype.kind not in "biuf"):
         raise LoadError(bias_path, f"bias must be a 1-D vector of numbers, got shape "
                                    f"{bias.shape} and dtype {bias.dtype}")
+    if weight.size == 0:
+        raise LoadError(path, f"the bank array is empty (shape {weight.shape}); a bank needs "
+                              "at least one filter with at least one 1 x 1 slice")
     bias_length = None if bias is None else len(bias)
     if layout is None:
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,8 @@ import numpy as np
 
 from workbench.core.arrays import FloatArray
 from workbench.core.kernel_ops import format_value, parse_kernel_text
-from workbench.io.errors import LoadError
+from workbench.io.errors import LoadError, require_regular_file
+from workbench.io.formats import npy_header
 
 DATA_SUFFIXES: tuple[str, ...] = (".npy", ".csv", ".txt", ".wav")
 MAX_DATA_VALUES = 16_000_000
@@ -221,21 +223,25 @@ def load_data(path: str | os.PathLike[str], rows_are_channels: bool = False) -> 
     Raises
     ------
     LoadError
-        If the file cannot be read or holds no valid numbers; the message names the file
-        and, for text, the row.
+        If the file is not a regular file, cannot be read or holds no valid numbers; the
+        message names the file and, for text, the row.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in DATA_SUFFIXES:
         raise LoadError(path, f"not a data file (expected {', '.join(DATA_SUFFIXES)})")
     try:
+        require_regular_file(path)
         if suffix == ".wav":
             values = read_wav(path)
         elif suffix == ".npy":
-            try:
-                arr = np.load(path, allow_pickle=False)
-            except ValueError as exc:  # object arrays need pickle; refused on purpose
-                raise ValueError(f"not a plain numeric .npy array ({exc})") from None
+            with open(path, "rb") as stream:
+                try:  # the header is checked first: object arrays need pickle (refused)
+                    npy_header(stream, os.fstat(stream.fileno()).st_size)
+                    stream.seek(0)
+                    arr = np.load(stream, allow_pickle=False)
+                except (ValueError, EOFError) as exc:
+                    raise ValueError(f"not a plain numeric .npy array ({exc})") from None
             values = to_chw(arr, rows_are_channels)
         else:
             try:
@@ -245,10 +251,12 @@ def load_data(path: str | os.PathLike[str], rows_are_channels: bool = False) -> 
             values = parse_data_text(text, rows_are_channels)
             if values.shape[0] == 1 and values.shape[2] == 1 and values.shape[1] > 1:
                 values = values.reshape(1, 1, -1)  # a single column is a signal, like a row
+    except LoadError:
+        raise
     except OSError as exc:
         raise LoadError(path, exc.strerror or str(exc)) from None
-    except ValueError as exc:
-        raise LoadError(path, str(exc)) from None
+    except (ValueError, MemoryError) as exc:
+        raise LoadError(path, str(exc) or "the data does not fit in memory") from None
     return RawData(values, path.name, str(path.resolve()),
                    rows_are_channels or suffix == ".wav")
 
@@ -271,11 +279,12 @@ def read_wav(path: str | os.PathLike[str]) -> FloatArray:
     Raises
     ------
     ValueError
-        If the file is not a PCM WAV file, is empty or holds more than
-        :data:`MAX_DATA_VALUES` samples.
+        If the file is not a regular file (a :class:`LoadError`), not a PCM WAV file, is
+        empty or holds more than :data:`MAX_DATA_VALUES` samples.
     OSError
         If it cannot be read.
     """
+    require_regular_file(path)
     try:
         with wave.open(os.fspath(path), "rb") as clip:
             channels, width = clip.getnchannels(), clip.getsampwidth()
@@ -284,7 +293,7 @@ def read_wav(path: str | os.PathLike[str]) -> FloatArray:
                 raise ValueError(f"the clip holds {frames * channels} samples; at most "
                                  f"{MAX_DATA_VALUES} are allowed (cut it shorter)")
             raw = clip.readframes(frames)
-    except (wave.Error, EOFError) as exc:
+    except (wave.Error, EOFError, struct.error) as exc:
         raise ValueError(f"not a PCM WAV file ({exc})") from None
     if width not in (1, 2, 3, 4) or channels < 1:
         raise ValueError(f"unsupported WAV sample width {width * 8} bits")

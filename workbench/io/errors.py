@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 
 class ExportError(OSError):
@@ -41,3 +42,41 @@ class AmbiguousLayoutError(ValueError):
 
 class ExportCancelled(Exception):
     """The progress callback asked to stop; no file of the export was written."""
+
+
+def _file_kind(mode: int) -> str:
+    """Name the kind of a non-regular file for messages."""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    for test, name in kinds:
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def require_regular_file(path: str | os.PathLike[str],
+                         error: type[LoadError] = LoadError) -> None:
+    """Refuse anything but a regular file (pipes, devices, folders) before it is opened.
+
+    Opening a named pipe blocks until someone writes to it and ``/dev/zero`` never ends,
+    so every loader calls this first; symbolic links are followed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file about to be read.
+    error : type, optional
+        The :class:`LoadError` subclass to raise (e.g. ``ImageLoadError``).
+
+    Raises
+    ------
+    LoadError
+        Of type ``error``, naming the file, if it is not a regular file.
+    OSError
+        If it cannot be looked at (missing, permissions), as :func:`os.stat` raises it.
+    """
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise error(path, f"{_file_kind(mode)}, not a regular file; only regular files "
+                          "can be opened")

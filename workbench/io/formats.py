@@ -11,15 +11,16 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 import tifffile
 
-from workbench.io.errors import LoadError
+from workbench.io.errors import LoadError, require_regular_file
 
 PNG16_MAX = 65535
 PNG16_MAPPING = "value = min + (max - min) * pixel / 65535"
@@ -180,6 +181,60 @@ def npz_bytes(arrays: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
+class _NpyHeaderError(ValueError):
+    """An NPY header that is unreadable, pickled or declares more data than is stored."""
+
+
+def npy_header(stream: IO[bytes], available: int) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    """Read an NPY header and check it against the bytes that follow, without reading data.
+
+    Parameters
+    ----------
+    stream : file-like
+        Positioned at the start of the NPY data (magic string); left after the header.
+    available : int
+        Bytes the whole NPY data holds (header included), e.g. a file's or zip member's
+        uncompressed size.
+
+    Returns
+    -------
+    shape : tuple of int
+        The declared shape.
+    dtype : numpy.dtype
+        The declared dtype.
+
+    Raises
+    ------
+    ValueError
+        If the header is unreadable, the dtype holds Python objects (pickles are never
+        loaded), or the declared array needs more bytes than ``available``.
+    """
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            header = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            header = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise _NpyHeaderError(f"unsupported NPY format version {version}")
+    except _NpyHeaderError:
+        raise
+    except Exception as exc:  # numpy's header parser raises many types (tokenize.TokenError)
+        raise _NpyHeaderError(f"unreadable NPY header ({exc})") from None
+    shape, _, dtype = header
+    if dtype.hasobject:
+        raise _NpyHeaderError("it holds Python objects (pickles), which are never loaded")
+    count = 1
+    for n in shape:
+        count *= int(n)
+    needed = count * dtype.itemsize
+    if needed > available:
+        raise _NpyHeaderError(f"the header declares shape {tuple(shape)} of {dtype} "
+                              f"({needed} bytes) but only {available} bytes are stored; "
+                              "the file is truncated or corrupt")
+    return tuple(int(n) for n in shape), dtype
+
+
 def read_array(path: str | os.PathLike[str]) -> npt.NDArray[Any]:
     """Read one array from an ``.npy`` or ``.tif``/``.tiff`` file.
 
@@ -196,14 +251,21 @@ def read_array(path: str | os.PathLike[str]) -> npt.NDArray[Any]:
     Raises
     ------
     LoadError
-        If the file is truncated, corrupt or of another format.
+        If the file is not a regular file, truncated, corrupt, holds pickled objects or is
+        of another format.
     OSError
         If it cannot be opened (missing, permissions).
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in (".npy", ".tif", ".tiff"):
+        require_regular_file(path)
     if suffix == ".npy":
         data = path.read_bytes()
+        try:
+            npy_header(io.BytesIO(data), len(data))
+        except _NpyHeaderError as exc:
+            raise LoadError(path, f"not a valid NPY file: {exc}") from None
         try:
             return np.asarray(np.load(io.BytesIO(data), allow_pickle=False))
         except (ValueError, EOFError, OSError) as exc:
@@ -219,30 +281,63 @@ def read_array(path: str | os.PathLike[str]) -> npt.NDArray[Any]:
     raise LoadError(path, f"unsupported array file type {suffix!r}; use .npy, .tif or .tiff")
 
 
-def read_npz(path: str | os.PathLike[str]) -> dict[str, npt.NDArray[Any]]:
+MAX_NPZ_BYTES = 1 << 31
+"""Largest total uncompressed size of an NPZ archive that is read (2 GiB)."""
+
+
+def read_npz(path: str | os.PathLike[str], *,
+             max_bytes: int = MAX_NPZ_BYTES) -> dict[str, npt.NDArray[Any]]:
     """Read every array of an NPZ archive (no pickled objects).
+
+    Before any array data is inflated, the members' uncompressed sizes (from the zip
+    directory) are checked against ``max_bytes`` and each member's NPY header (shape and
+    dtype) against its size, so a small "zip bomb" declaring gigabytes is refused at once.
 
     Parameters
     ----------
     path : str or os.PathLike
         The file.
+    max_bytes : int, optional
+        Largest total uncompressed size accepted.
 
     Returns
     -------
     dict
-        Key -> array.
+        Key (member name without ``.npy``) -> array.
 
     Raises
     ------
     LoadError
-        If the archive is truncated or corrupt, or holds pickled objects.
+        If the file is not a regular file, the archive is truncated or corrupt, too large
+        once unpacked, holds a member that is not an NPY array, or holds pickled objects.
     OSError
         If it cannot be opened.
     """
     path = Path(path)
-    data = path.read_bytes()
+    require_regular_file(path)
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (ValueError, EOFError, OSError, zipfile.BadZipFile, KeyError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            infos = [i for i in archive.infolist() if not i.is_dir()]
+            total = sum(i.file_size for i in infos)
+            if total > max_bytes:
+                raise LoadError(path, f"the archive unpacks to {total} bytes; at most "
+                                      f"{max_bytes} bytes are read")
+            for info in infos:
+                if not info.filename.endswith(".npy"):
+                    raise LoadError(path, f"member {info.filename!r} is not an .npy array")
+                with archive.open(info) as stream:
+                    try:
+                        npy_header(stream, info.file_size)
+                    except _NpyHeaderError as exc:
+                        raise LoadError(path, f"member {info.filename!r}: {exc}") from None
+            arrays: dict[str, npt.NDArray[Any]] = {}
+            for info in infos:
+                with archive.open(info) as stream:
+                    arrays[info.filename[:-4]] = np.lib.format.read_array(
+                        stream, allow_pickle=False)
+            return arrays
+    except LoadError:
+        raise
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, KeyError, zlib.error,
+            NotImplementedError, RuntimeError) as exc:
         raise LoadError(path, f"not a valid NPZ file (truncated or corrupt: {exc})") from None

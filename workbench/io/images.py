@@ -10,8 +10,10 @@ The pixel policy, decided once here:
 - an alpha channel is dropped without compositing (the stored colours are used, as
   :mod:`workbench.core` and :mod:`workbench.sources` do for arrays);
 - EXIF orientation is applied, so the pixels are upright as in any image viewer;
-- files declaring more than :data:`MAX_PIXELS` pixels are refused, for PNG, JPEG and BMP
-  from their header before anything is decoded;
+- files declaring more than :data:`MAX_PIXELS` pixels are refused, for PNG, JPEG, BMP,
+  TIFF and WebP from their header before anything is decoded (whatever the bit depth and
+  channels, e.g. 16-bit RGBA);
+- only regular files are read (a named pipe or a device is refused before it is opened);
 - the size limit shrinks the longer side to ``max_side`` with area interpolation
   (:func:`limit_size`), on the pixels in their own dtype.
 """
@@ -26,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from workbench.io.errors import LoadError
+from workbench.io.errors import LoadError, require_regular_file
 
 DEFAULT_MAX_SIDE = 1024
 """The window's default longest side of the computed input, in pixels."""
@@ -48,12 +50,55 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
+def _tiff_size(buf: memoryview) -> tuple[int, int] | None:
+    """``(H, W)`` from a classic TIFF's first image directory, or None."""
+    n = len(buf)
+    order = {b"II": "<", b"MM": ">"}.get(bytes(buf[:2]))
+    if order is None or n < 8 or struct.unpack_from(order + "H", buf, 2)[0] != 42:
+        return None
+    (offset,) = struct.unpack_from(order + "I", buf, 4)
+    if offset + 2 > n:
+        return None
+    (count,) = struct.unpack_from(order + "H", buf, offset)
+    found: dict[int, int] = {}
+    for i in range(count):
+        entry = offset + 2 + 12 * i
+        if entry + 12 > n:
+            break
+        tag, kind = struct.unpack_from(order + "HH", buf, entry)
+        if tag in (256, 257) and kind in (3, 4):
+            fmt = order + ("H" if kind == 3 else "I")
+            found[tag] = int(struct.unpack_from(fmt, buf, entry + 8)[0])
+    if 256 in found and 257 in found:
+        return found[257], found[256]
+    return None
+
+
+def _webp_size(buf: memoryview) -> tuple[int, int] | None:
+    """``(H, W)`` from a WebP file's first chunk (VP8, VP8L or VP8X), or None."""
+    n = len(buf)
+    if n < 30 or bytes(buf[:4]) != b"RIFF" or bytes(buf[8:12]) != b"WEBP":
+        return None
+    chunk = bytes(buf[12:16])
+    if chunk == b"VP8X":
+        width = 1 + int.from_bytes(bytes(buf[24:27]), "little")
+        height = 1 + int.from_bytes(bytes(buf[27:30]), "little")
+        return height, width
+    if chunk == b"VP8L" and buf[20] == 0x2F:
+        bits = int.from_bytes(bytes(buf[21:25]), "little")
+        return ((bits >> 14) & 0x3FFF) + 1, (bits & 0x3FFF) + 1
+    if chunk == b"VP8 " and bytes(buf[23:26]) == b"\x9d\x01\x2a":
+        width, height = struct.unpack_from("<HH", buf, 26)
+        return height & 0x3FFF, width & 0x3FFF
+    return None
+
+
 class ImageLoadError(LoadError):
     """An image file that cannot be used; the message starts with the file and says why."""
 
 
 def declared_size(data: bytes | bytearray | memoryview | np.ndarray) -> tuple[int, int] | None:
-    r"""Read ``(H, W)`` from a PNG, JPEG or BMP header without decoding the pixels.
+    r"""Read ``(H, W)`` from a PNG, JPEG, BMP, TIFF or WebP header without decoding pixels.
 
     Parameters
     ----------
@@ -103,7 +148,8 @@ def declared_size(data: bytes | bytearray | memoryview | np.ndarray) -> tuple[in
             if marker == 0xDA or length < 2:  # scan data before any frame header
                 return None
             pos += 2 + length
-    return None
+        return None
+    return _tiff_size(buf) or _webp_size(buf)
 
 
 def _check_pixels(path: Path, size: tuple[int, int], max_pixels: int) -> None:
@@ -136,11 +182,13 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
     Raises
     ------
     ImageLoadError
-        If the file is missing, unreadable, empty, too large, not an image OpenCV can
+        If the file is missing, not a regular file, unreadable, empty, too large (by its
+        header or once decoded), not an image OpenCV can
         decode, of an unsupported dtype or channel count, or holds NaN / infinite values.
     """
     path = Path(path)
     try:
+        require_regular_file(path, ImageLoadError)
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise ImageLoadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
@@ -149,7 +197,10 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
     declared = declared_size(data)
     if declared is not None:
         _check_pixels(path, declared, max_pixels)
-    img = cv2.imdecode(data, _READ_FLAGS)
+    try:
+        img = cv2.imdecode(data, _READ_FLAGS)
+    except cv2.error:  # a few decoders throw on damaged data instead of returning None
+        img = None
     if img is None:
         raise ImageLoadError(path, "could not be decoded: not an image format OpenCV reads, "
                                    "or the file is corrupt")

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from workbench.core.kernel_ops import parse_value
 from workbench.io.atomic import write_text
-from workbench.io.errors import LoadError
+from workbench.io.errors import LoadError, require_regular_file
 from workbench.io.float_text import float32_text
 
 KERNEL_TEXT_FORMATS: tuple[str, ...] = ("csv", "txt")
@@ -172,6 +172,7 @@ def load_kernel(path: str | os.PathLike[str], fmt: str | None = None
     OSError
         If the file cannot be read.
     """
+    require_regular_file(path)
     raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8-sig")

@@ -33,6 +33,7 @@ a cancel leaves the folder as it was.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -44,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import tifffile
 
 from workbench.core import Pipeline, PipelineResult, from_json, to_json
 from workbench.io.atomic import StagedWrites, exists_error
@@ -56,7 +58,6 @@ from workbench.io.formats import (
     png16_sidecar,
     png_rgb_bytes,
     read_npz,
-    tiff_bytes,
 )
 from workbench.io.naming import (
     BUNDLE_FIELDS,
@@ -435,22 +436,83 @@ def plan_export(result: PipelineResult, pipeline: Pipeline, source: str,
                       "index": item.filter_index + 1, "stage": item.stage,
                       "ext": MAP_EXTENSIONS[fmt]}
             path = folder / format_name(options.pattern, values, MAP_FIELDS)
-            files.extend(_map_files(fmt, path, item, options))
+            files.extend(_map_files(fmt, path, item, options, pipeline, source))
     _check_names(files, options)
     return files
 
 
-def _map_files(fmt: str, path: Path, item: MapItem, options: ExportOptions
-               ) -> list[PlannedFile]:
+def _map_files(fmt: str, path: Path, item: MapItem, options: ExportOptions,
+               pipeline: Pipeline, source: str) -> list[PlannedFile]:
     array = item.array
     if fmt == "png16":
         return _png16_files(path, item)
     encoders: dict[str, Callable[[], bytes]] = {
         "png": partial(_png8, item, options.view),
-        "tiff": lambda: tiff_bytes(array),
+        "tiff": partial(tiff_map_bytes, item, pipeline, source),
         "npy": lambda: npy_bytes(array),
     }
     return [PlannedFile(path, fmt, (item,), encoders[fmt])]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def tiff_map_bytes(item: MapItem, pipeline: Pipeline, source: str) -> bytes:
+    """Encode one map as a float32 ImageJ TIFF that says what it is.
+
+    The ImageJ ``ImageDescription`` (``ImageJ=1.11a``, ``images=N``...) carries ``min`` and
+    ``max`` (the value range, which ImageJ uses as display range), ``source``, ``layer``,
+    ``filter``, ``stage`` and ``pipeline`` (the pipeline JSON on one line); each page has
+    a label (``L1 Sobel x conv``, ``input R``...) and ImageJ's *Show Info* text repeats
+    this. The values are the exact float32 map. A one-channel ``(1, H, W)`` input, whose
+    shape ImageJ cannot keep, gets tifffile's JSON description with the same keys instead.
+
+    Parameters
+    ----------
+    item : MapItem
+        The map (``(H, W)``, or ``(C, H, W)`` for the input).
+    pipeline : Pipeline
+        The pipeline that produced it.
+    source : str
+        The input's name.
+
+    Returns
+    -------
+    bytes
+        The TIFF file; :func:`workbench.io.formats.read_array` gives the array back.
+    """
+    values = np.ascontiguousarray(item.array, dtype=np.float32)
+    finite = values[np.isfinite(values)]
+    low = float(finite.min()) if finite.size else 0.0
+    high = float(finite.max()) if finite.size else 0.0
+    if item.stage == "input":
+        what = f"input ({item.token})"
+        names = ("R", "G", "B") if values.ndim == 3 and values.shape[0] == 3 else ()
+        labels = [f"input {n}" for n in names] if names else [what] * (
+            values.shape[0] if values.ndim == 3 else 1)
+    else:
+        what = _one_line(f"L{item.layer} {item.filter_name} {item.stage}")
+        labels = [what] * (values.shape[0] if values.ndim == 3 else 1)
+    pipeline_json = to_json(pipeline, indent=None)
+    info = "\n".join([f"Conv Workbench map: {what}", f"source: {_one_line(source)}",
+                      f"value range: {low:.9g} to {high:.9g}", f"pipeline: {pipeline_json}"])
+    metadata: dict[str, Any] = {
+        "min": low, "max": high, "source": _one_line(source), "layer": item.layer,
+        "filter": _one_line(item.filter_name), "filter_index": item.filter_index + 1,
+        "stage": item.stage, "pipeline": pipeline_json, "Labels": labels, "Info": info}
+    buf = io.BytesIO()
+    if values.ndim == 3 and values.shape[0] == 1:
+        # ImageJ cannot keep a length-1 channel axis; tifffile's JSON description keeps the
+        # exact shape and the same keys (ImageJ still opens the float image).
+        del metadata["Labels"], metadata["Info"]
+        metadata["label"] = labels[0]
+        tifffile.imwrite(buf, values, photometric="minisblack", metadata=metadata,
+                         software="Conv Workbench")
+    else:
+        tifffile.imwrite(buf, values, imagej=True, photometric="minisblack",
+                         metadata=metadata, software="Conv Workbench")
+    return buf.getvalue()
 
 
 def _png8(item: MapItem, view: ViewOptions) -> bytes:

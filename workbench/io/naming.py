@@ -28,13 +28,18 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Lone surrogates: the bytes of a file name that is not valid UTF-8 (``os.fsdecode``)."""
+
+
 def sanitize_name(name: str, *, max_bytes: int = MAX_COMPONENT_BYTES) -> str:
     r"""Make ``name`` usable as part of a file name on Windows, macOS and Linux.
 
     Whitespace and the characters ``<>:"/\|?*`` (and control characters) become ``_``,
     runs of ``_`` collapse, leading/trailing dots, spaces and ``_`` are stripped (hidden
     files; Windows drops trailing dots), Windows device names get a ``_`` appended, and the
-    result is cut to ``max_bytes`` UTF-8 bytes. Letters of any script are kept.
+    result is cut to ``max_bytes`` UTF-8 bytes. Letters of any script are kept; bytes of a
+    name that is not valid UTF-8 (lone surrogates from :func:`os.fsdecode`) become ``_``.
 
     Parameters
     ----------
@@ -54,8 +59,11 @@ def sanitize_name(name: str, *, max_bytes: int = MAX_COMPONENT_BYTES) -> str:
     ('Sobel_x', 'Diagonal', 'etc')
     >>> sanitize_name("con"), sanitize_name("  ")
     ('con_', 'unnamed')
+    >>> import os
+    >>> sanitize_name(os.fsdecode(b"bad\xffname"))
+    'bad_name'
     """
-    safe = re.sub("_+", "_", _UNSAFE.sub("_", name)).strip("._ ")
+    safe = re.sub("_+", "_", _UNSAFE.sub("_", _SURROGATE.sub("_", name))).strip("._ ")
     encoded = safe.encode("utf-8")
     if len(encoded) > max_bytes:
         safe = encoded[:max_bytes].decode("utf-8", "ignore").rstrip("._ ")

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workbench.core import Pipeline, pipeline_from_dict, pipeline_to_dict
+from workbench.core import Pipeline, pipeline_to_dict
 from workbench.io.atomic import write_text
-from workbench.io.bank import migrate
+from workbench.io.bank import CONTENT_ERRORS, loads_json, pipeline_from_data
 from workbench.io.data_input import parse_data_text
-from workbench.io.errors import LoadError
+from workbench.io.errors import LoadError, require_regular_file
 
 WORKSPACE_FORMAT = "conv-workbench-workspace"
 WORKSPACE_SCHEMA_VERSION = 1
@@ -217,6 +217,44 @@ class Workspace:
                              f"one), got {self.schema_version!r}")
 
 
+def check_channels(pipeline: Pipeline) -> None:
+    """Refuse a pipeline whose layers cannot read their input (channel slices x groups).
+
+    The first layer must read the input mode's channels (1 gray, 3 RGB; raw data: any);
+    each later layer must read as many channels as the layer before has filters (enabled
+    ones, or all of them, so a file saved with some filters switched off still opens).
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The pipeline.
+
+    Raises
+    ------
+    ValueError
+        Naming the first layer (1-based) that does not fit.
+    """
+    inputs: set[int] | None = None if pipeline.input_channels is None else \
+        {pipeline.input_channels}
+    for number, layer in enumerate(pipeline.layers, 1):
+        filters = layer.enabled_filters or layer.filters
+        if not filters:
+            inputs = None
+            continue
+        depths = sorted({f.channels for f in filters})
+        if len(depths) > 1:
+            raise ValueError(f"layer {number}: its filters have different numbers of channel "
+                             f"slices ({', '.join(map(str, depths))}); they must all be equal")
+        needed = depths[0] * layer.groups
+        if inputs is not None and needed not in inputs:
+            have = " or ".join(str(n) for n in sorted(inputs))
+            source = "the input" if number == 1 else f"layer {number - 1}"
+            raise ValueError(f"layer {number}: its filters have {depths[0]} channel slice(s) "
+                             f"x groups={layer.groups} = {needed} input channel(s), but "
+                             f"{source} gives {have}")
+        inputs = {len(layer.enabled_filters), len(layer.filters)} - {0}
+
+
 def _stored_path(path: str, folder: Path) -> str:
     """Relative (``/``-separated) if under ``folder``, else absolute."""
     absolute = Path(os.path.abspath(path))
@@ -267,7 +305,8 @@ def workspace_from_dict(data: Any, folder: str | os.PathLike[str]) -> Workspace:
     Raises
     ------
     ValueError
-        If the data is not a workspace, is of a newer version, or a field is invalid (named).
+        If the data is not a workspace, is of a newer version, a field is invalid (named),
+        or a layer's channel slices do not fit its input (see :func:`check_channels`).
     """
     if not isinstance(data, dict) or data.get("format") != WORKSPACE_FORMAT:
         raise ValueError(f"not a Conv Workbench workspace (expected \"format\": "
@@ -289,7 +328,8 @@ def workspace_from_dict(data: Any, folder: str | os.PathLike[str]) -> Workspace:
         resolved = os.path.normpath(os.path.join(os.path.abspath(folder), source.path))
         source = replace(source, path=resolved)
     try:
-        pipeline = pipeline_from_dict(migrate(data.get("pipeline")))
+        pipeline = pipeline_from_data(data.get("pipeline"))
+        check_channels(pipeline)
     except ValueError as exc:
         raise ValueError(f"pipeline: {exc}") from None
     view = data.get("view", {})
@@ -347,20 +387,21 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     Raises
     ------
     LoadError
-        If the file is not valid JSON (e.g. truncated) or not a valid workspace; the message
-        names the file, and the line/column or field.
+        If the file is not a regular file, not valid JSON (e.g. truncated or nested too
+        deeply) or not a valid workspace (including layers whose channel slices do not fit
+        their input, see :func:`check_channels`); the message names the file, and the
+        line/column, field or layer.
     OSError
         If it cannot be read (missing, permissions).
     """
+    require_regular_file(path)
     raw = Path(path).read_bytes()
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise LoadError(path, f"not valid JSON ({exc.msg} at line {exc.lineno} column "
-                              f"{exc.colno}); the file may be truncated") from None
-    except UnicodeDecodeError:
-        raise LoadError(path, "not a text file (not UTF-8)") from None
-    try:
+        data = loads_json(raw)
         return workspace_from_dict(data, Path(os.path.abspath(path)).parent)
     except ValueError as exc:
         raise LoadError(path, str(exc)) from None
+    except RecursionError:
+        raise LoadError(path, "the workspace is nested too deeply") from None
+    except CONTENT_ERRORS as exc:
+        raise LoadError(path, f"invalid content ({type(exc).__name__}: {exc})") from None

@@ -53,13 +53,24 @@ def default_backend() -> int:
     return cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
 
 
-def _open_capture(index: int, api_preference: int) -> cv2.VideoCapture:
+def _open_capture(index: int | str, api_preference: int) -> cv2.VideoCapture:
     # The single place that constructs camera captures, so tests can substitute a fake.
     return cv2.VideoCapture(index, api_preference)
 
 
-def _not_opened_message(index: int) -> str:
-    return f"Camera {index} could not be opened: no such device or it is in use by another program"
+def _describe(index: int | str) -> str:
+    return f"Camera {index}" if isinstance(index, int) else f"Camera device {index}"
+
+
+def _not_opened_message(index: int | str) -> str:
+    return (f"{_describe(index)} could not be opened: no such device or it is in use by "
+            "another program")
+
+
+def _device_backend(device: str) -> int:
+    # A /dev/videoN path goes through V4L2 like a number; any other path (a video file, a
+    # stream URL) needs OpenCV's other backends.
+    return default_backend() if device.startswith(str(_DEV) + "/") else cv2.CAP_ANY
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +216,9 @@ class CameraSource(FrameSource):
 
     Parameters
     ----------
-    index : int
-        Device index (see :func:`list_cameras`).
+    index : int or str
+        Device index (see :func:`list_cameras`), or a device path such as ``/dev/video0``
+        (any path OpenCV opens as a capture is accepted, e.g. a video file).
     resolution : tuple of int, optional
         Requested ``(width, height)``, default 640x480.
     mirror : bool, optional
@@ -219,27 +231,39 @@ class CameraSource(FrameSource):
     Raises
     ------
     ValueError
-        If ``index`` is negative or ``resolution`` is not two positive integers.
+        If ``index`` is negative or an empty path, or ``resolution`` is not two positive
+        integers.
     """
 
     def __init__(
         self,
-        index: int,
+        index: int | str,
         *,
         resolution: tuple[int, int] = DEFAULT_RESOLUTION,
         mirror: bool = False,
         api_preference: int | None = None,
         name: str | None = None,
     ) -> None:
-        if isinstance(index, bool) or not isinstance(index, int | np.integer) or index < 0:
-            raise ValueError(f"index must be a non-negative integer, got {index!r}")
+        device: int | str
+        if isinstance(index, str):
+            if not index.strip():
+                raise ValueError("the device path is empty")
+            device = index.strip()
+        elif isinstance(index, bool) or not isinstance(index, int | np.integer) or index < 0:
+            raise ValueError(f"index must be a non-negative integer or a device path, "
+                             f"got {index!r}")
+        else:
+            device = int(index)
         width, height = (int(v) for v in resolution)
         if width <= 0 or height <= 0:
             raise ValueError(f"resolution must be two positive integers, got {resolution!r}")
-        self._index = int(index)
+        self._index = device
         self._requested = Size(width, height)
         self._mirror = bool(mirror)
-        self._api = default_backend() if api_preference is None else api_preference
+        if api_preference is None:
+            api_preference = (_device_backend(device) if isinstance(device, str)
+                              else default_backend())
+        self._api = api_preference
         self._name = name
         self._cap: cv2.VideoCapture | None = None
         self._size: Size | None = None
@@ -248,21 +272,22 @@ class CameraSource(FrameSource):
         self._count = 0
 
     @property
-    def index(self) -> int:
-        """Device index."""
+    def index(self) -> int | str:
+        """Device index, or the device path it was given."""
         return self._index
 
     @property
     def name(self) -> str:
         """Display name (the OS's name where available)."""
         if self._name is None:
-            self._name = camera_name(self._index)
+            self._name = (camera_name(self._index) if isinstance(self._index, int)
+                          else self._index)
         return self._name
 
     @property
     def description(self) -> str:
-        """``"Camera <index>"``."""
-        return f"Camera {self._index}"
+        """``"Camera <index>"``, or ``"Camera device <path>"``."""
+        return _describe(self._index)
 
     @property
     def is_live(self) -> bool:
@@ -309,6 +334,10 @@ class CameraSource(FrameSource):
         """
         if self._cap is not None:
             return
+        if isinstance(self._index, str) and not Path(self._index).exists() \
+                and "://" not in self._index:
+            raise SourceError(f"{self.description} could not be opened: there is no such "
+                              "file or device")
         cap = _open_capture(self._index, self._api)
         if not cap.isOpened():
             cap.release()
@@ -332,15 +361,15 @@ class CameraSource(FrameSource):
             # The read is stuck inside the driver; release once it returns.
             worker.close(cleanup=cap.release)
             raise SourceError(
-                f"Camera {self._index} opened but delivered no frame within {OPEN_TIMEOUT:g} s: "
-                "it may be in use by another program"
+                f"{self.description} opened but delivered no frame within "
+                f"{OPEN_TIMEOUT:g} s: it may be in use by another program"
             )
         worker.close()
         ok, image = (False, None) if outcome.error is not None else outcome.value
         if not ok or image is None or image.size == 0:
             cap.release()
             raise SourceError(
-                f"Camera {self._index} opened but delivered no frame: "
+                f"{self.description} opened but delivered no frame: "
                 "it may be in use by another program"
             )
         return np.asarray(image)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
 import os
 import queue
+import re
 import secrets
+import shutil
+import subprocess
+import tempfile
 import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -28,6 +36,117 @@ DEFAULT_QUEUE_SIZE = 32
 
 _thread_numbers = itertools.count(1)
 _STOP = object()
+
+_CANDIDATES: tuple[tuple[str, str, str], ...] = (
+    ("avc1", ".mp4", "H.264 MP4"),
+    ("H264", ".mp4", "H.264 MP4"),
+    ("VP90", ".webm", "VP9 WebM"),
+    ("MJPG", ".avi", "MJPEG AVI"),
+)
+_PROBE_FRAMES = 3
+_PARTIAL_NAME = re.compile(r"^\.(?P<stem>.+)\.[0-9a-f]{8}\.partial(?P<suffix>\.[^.]*)?$")
+_FFMPEG_TIMEOUT_S = 300.0
+_active: weakref.WeakValueDictionary[Path, VideoRecorder] = weakref.WeakValueDictionary()
+"""Temporary files of recorders still open in this process (not orphans)."""
+
+
+@dataclass(frozen=True)
+class RecordingFormat:
+    """A codec and container recordings are written in.
+
+    Parameters
+    ----------
+    fourcc : str
+        Four-character codec code for ``cv2.VideoWriter``.
+    extension : str
+        File suffix selecting the container, with the dot (``".mp4"``).
+    name : str
+        Human-readable name, e.g. ``"H.264 MP4"``.
+    note : str, optional
+        Why a less common format was chosen, e.g. ``"no H.264 encoder in this OpenCV
+        build"``; empty for H.264.
+    """
+
+    fourcc: str
+    extension: str
+    name: str
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        """``name`` followed by the note in parentheses, if any."""
+        return f"{self.name} ({self.note})" if self.note else self.name
+
+
+def _probe(fourcc: str, extension: str, folder: Path) -> bool:
+    path = folder / f"probe-{fourcc}{extension}"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), 25.0, (64, 48))
+    try:
+        if not writer.isOpened():
+            return False
+        for i in range(_PROBE_FRAMES):
+            writer.write(np.full((48, 64, 3), 40 * i, dtype=np.uint8))
+    finally:
+        writer.release()
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        count = 0
+        while cap.isOpened() and cap.read()[0]:
+            count += 1
+    finally:
+        cap.release()
+    return count == _PROBE_FRAMES
+
+
+def probe_recording_format() -> RecordingFormat:
+    """Find the best codec this OpenCV build can encode and read back, without caching.
+
+    H.264 (``avc1``, then ``H264``) in MP4 is tried first, then VP9 in WebM, then MJPEG
+    in AVI; each candidate writes a tiny file to a temporary folder which must decode
+    with every frame.
+
+    Returns
+    -------
+    RecordingFormat
+        The first candidate that works, or MJPEG AVI (with a note) if none does.
+    """
+    level = None
+    try:
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    except AttributeError:  # builds without the logging module
+        pass
+    try:
+        with tempfile.TemporaryDirectory(prefix="workbench-codec-probe-") as folder:
+            for fourcc, extension, name in _CANDIDATES:
+                try:
+                    works = _probe(fourcc, extension, Path(folder))
+                except (cv2.error, OSError):
+                    works = False
+                if works:
+                    note = "" if name.startswith("H.264") else (
+                        "no H.264 encoder in this OpenCV build")
+                    return RecordingFormat(fourcc, extension, name, note)
+    finally:
+        if level is not None:
+            cv2.utils.logging.setLogLevel(level)
+    _log.warning("no video codec passed the recording probe; trying MJPEG AVI anyway")
+    return RecordingFormat("MJPG", ".avi", "MJPEG AVI",
+                           "no encoder passed the probe in this OpenCV build")
+
+
+@functools.cache
+def recording_format() -> RecordingFormat:
+    """Return the codec recordings use, probed once per process.
+
+    See :func:`probe_recording_format` for the order in which codecs are tried.
+
+    Returns
+    -------
+    RecordingFormat
+        The chosen codec and container.
+    """
+    return probe_recording_format()
 
 
 class VideoRecorder:
@@ -112,9 +231,12 @@ class VideoRecorder:
         # Not mkstemp: its 0600 mode would survive the rename; FFmpeg creates the file
         # with the usual umask-based mode on the first frame.
         self._temp_path = _unused_name(folder, self._path)
+        _active[self._temp_path.absolute()] = self
 
-        self._lock = threading.Lock()
-        self._close_lock = threading.Lock()
+        # Re-entrant: close() may run in a signal handler that interrupted write() or close()
+        # on the same thread.
+        self._lock = threading.RLock()
+        self._close_lock = threading.RLock()
         self._writer: cv2.VideoWriter | None = None
         self._size: Size | None = None
         self._closed = False
@@ -259,6 +381,10 @@ class VideoRecorder:
     def close(self) -> Path | None:
         """Finish the file and rename it into place; safe to call more than once.
 
+        Safe in a signal handler (e.g. ``SIGTERM`` during shutdown) even when the signal
+        interrupted :meth:`write` or :meth:`close` on the same thread; a call made while
+        another is under way on the same thread returns at once.
+
         Returns
         -------
         pathlib.Path or None
@@ -305,6 +431,7 @@ class VideoRecorder:
                 _remove(self._temp_path)
 
     def _finish_writer(self) -> None:
+        _active.pop(self._temp_path.absolute(), None)
         if self._thread is not None:
             self._queue.put(_STOP)
             self._thread.join()
@@ -370,3 +497,172 @@ def _remove(path: Path) -> None:
         path.unlink()
     except FileNotFoundError:
         pass
+
+
+def find_orphan_recordings(folder: str | os.PathLike[str]) -> list[Path]:
+    """List the partial recordings a crashed or killed recorder left in a folder.
+
+    These are the hidden ``.<stem>.<hex>.partial<suffix>`` files :class:`VideoRecorder`
+    writes before renaming; the files of recorders still open in this process are left out.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Folder to look in (not its subfolders).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The orphans, sorted by name; empty if the folder does not exist.
+    """
+    base = Path(folder)
+    if not base.is_dir():
+        return []
+    found = []
+    for entry in base.iterdir():
+        if not _PARTIAL_NAME.match(entry.name) or entry.absolute() in _active:
+            continue
+        if entry.is_file():
+            found.append(entry)
+    return sorted(found)
+
+
+def _recovered_name(orphan: Path, suffix: str) -> Path:
+    match = _PARTIAL_NAME.match(orphan.name)
+    stem = match.group("stem") if match else orphan.stem.lstrip(".")
+    candidate = orphan.with_name(f"{stem}{suffix}")
+    number = 1
+    while candidate.exists():
+        candidate = orphan.with_name(f"{stem}-recovered-{number}{suffix}")
+        number += 1
+    return candidate
+
+
+def _decodable_frames(path: Path) -> int:
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        count = 0
+        while cap.isOpened() and cap.grab():
+            count += 1
+        return count
+    finally:
+        cap.release()
+
+
+def _remux_with_ffmpeg(ffmpeg: str, orphan: Path, target: Path) -> str | None:
+    """Copy the streams into ``target``; return why it failed, or ``None``."""
+    try:
+        done = subprocess.run(
+            [ffmpeg, "-nostdin", "-v", "error", "-n", "-i", str(orphan), "-c", "copy",
+             str(target)],
+            capture_output=True, text=True, timeout=_FFMPEG_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"ffmpeg could not be run: {exc}"
+    if done.returncode != 0 or _decodable_frames(target) == 0:
+        _remove(target)
+        detail = done.stderr.strip().splitlines()[-1:] or ["no readable frames"]
+        return f"ffmpeg could not remux it ({detail[0]})"
+    return None
+
+
+def _rewrite_with_opencv(orphan: Path) -> Path | str:
+    """Decode every frame and encode them again; return the new file or why not."""
+    cap = cv2.VideoCapture(str(orphan), cv2.CAP_FFMPEG)
+    try:
+        if not cap.isOpened():
+            if orphan.stat().st_size == 0:
+                return "it is empty: the recorder stopped before any frame reached the disk"
+            if orphan.suffix.lower() in (".mp4", ".m4v", ".mov"):
+                return ("OpenCV cannot open it: an MP4 stopped before it was finished has "
+                        "no index, and no ffmpeg program could repair it")
+            return "OpenCV cannot open it: it is damaged or in a format OpenCV cannot read"
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        fps = fps if math.isfinite(fps) and 0 < fps <= 1000 else 25.0
+        fmt = recording_format()
+        target = _recovered_name(orphan, fmt.extension)
+        recorder = VideoRecorder(target, fps, fourcc=fmt.fourcc, threaded=False)
+        try:
+            while True:
+                ok, bgr = cap.read()
+                if not ok or bgr is None:
+                    break
+                recorder.write(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        except BaseException:
+            recorder.abort()
+            raise
+        written = recorder.close()
+    finally:
+        cap.release()
+    if written is None:
+        return "no frame of it can be decoded"
+    return written
+
+
+def recover_orphan(
+    path: str | os.PathLike[str], *, on_failure: Callable[[str], None] | None = None
+) -> Path | None:
+    """Turn a partial recording into a normal video file beside it, if possible.
+
+    With an ``ffmpeg`` program on the ``PATH`` the streams are remuxed (no re-encoding);
+    otherwise, or if that fails, the frames OpenCV can decode (MJPEG AVI, WebM, ...) are
+    re-encoded with :func:`recording_format`. The new file is named after the recording
+    (``clip.avi``, or ``clip-recovered-1.avi`` if that exists). On success the partial
+    file is deleted.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file returned by :func:`find_orphan_recordings`.
+    on_failure : callable, optional
+        Called with a sentence naming the file and saying why it could not be recovered.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The recovered file, or ``None`` (the partial file is left as it was).
+    """
+    orphan = Path(path)
+    reasons: list[str] = []
+    if not orphan.is_file():
+        reasons.append("it does not exist")
+    else:
+        ffmpeg = shutil.which("ffmpeg")
+        if ffmpeg is not None:
+            target = _recovered_name(orphan, orphan.suffix or ".mkv")
+            failure = _remux_with_ffmpeg(ffmpeg, orphan, target)
+            if failure is None:
+                _remove(orphan)
+                return target
+            reasons.append(failure)
+        try:
+            result = _rewrite_with_opencv(orphan)
+        except (OSError, RecorderError, ValueError, cv2.error) as exc:
+            result = f"re-encoding it failed: {exc}"
+        if isinstance(result, Path):
+            _remove(orphan)
+            return result
+        reasons.append(result)
+    message = f"The partial recording '{orphan}' could not be recovered: {'; '.join(reasons)}."
+    _log.warning("%s", message)
+    if on_failure is not None:
+        on_failure(message)
+    return None
+
+
+def remove_orphan(path: str | os.PathLike[str]) -> None:
+    """Delete a partial recording; a file already gone is not an error.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file returned by :func:`find_orphan_recordings`.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not named like a partial recording (nothing is deleted).
+    """
+    orphan = Path(path)
+    if not _PARTIAL_NAME.match(orphan.name):
+        raise ValueError(f"'{orphan}' is not a partial recording; it was not deleted")
+    _remove(orphan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import threading
@@ -18,6 +19,8 @@ FALLBACK_FPS = 25.0
 """Frame rate assumed for files that do not declare a usable one."""
 
 _MAX_PLAUSIBLE_FPS = 1000.0
+
+_log = logging.getLogger(__name__)
 
 
 class VideoFileSource(SeekableSource):
@@ -60,6 +63,8 @@ class VideoFileSource(SeekableSource):
         self._fps: float | None = None
         self._declared_fps: float | None = None
         self._frame_count: int | None = None
+        self._declared_count: int | None = None
+        self._notice: str | None = None
         self._position = 0
 
     @property
@@ -101,6 +106,31 @@ class VideoFileSource(SeekableSource):
     def frame_count(self) -> int | None:
         """Number of frames (checked at open); ``None`` if the container declares none."""
         return self._frame_count
+
+    @property
+    def declared_frame_count(self) -> int | None:
+        """Frame count the container's header declares; ``None`` if it declares none."""
+        return self._declared_count
+
+    @property
+    def frames_reachable(self) -> int | None:
+        """Frames that really decode (same as :attr:`frame_count`); ``None`` if unknown."""
+        return self._frame_count
+
+    @property
+    def truncated(self) -> bool:
+        """Whether fewer frames decode than the header declares."""
+        return (self._declared_count is not None and self._frame_count is not None
+                and self._frame_count < self._declared_count)
+
+    @property
+    def notice(self) -> str | None:
+        """A sentence about the file for the user (truncation, miscounted frames), or ``None``.
+
+        Set when :meth:`open` or :meth:`read` finds that the header's frame count is wrong;
+        it is also logged once as a warning.
+        """
+        return self._notice
 
     @property
     def duration(self) -> float | None:
@@ -152,6 +182,8 @@ class VideoFileSource(SeekableSource):
                 "FFmpeg backend can read, or it is truncated or corrupt"
             )
         declared = round(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        self._declared_count = None
+        self._notice = None
         ok, first = cap.read()
         if not ok or first is None:
             raise SourceError(f"{self.description} contains no readable frames")
@@ -166,6 +198,8 @@ class VideoFileSource(SeekableSource):
         self._declared_fps = float(fps) if plausible else None
         self._fps = self._declared_fps or FALLBACK_FPS
         self._frame_count = int(declared) if declared > 0 else None
+        self._declared_count = self._frame_count if self._declared_count is None \
+            else self._declared_count
         self._size = Size(int(first.shape[1]), int(first.shape[0]))
         self._position = 0
         if declared <= 0:
@@ -175,20 +209,41 @@ class VideoFileSource(SeekableSource):
                 raise SourceError(f"{self.description} could not be reopened")
 
     def _check_end(self, cap: cv2.VideoCapture, declared: int) -> int:
-        """Return the real frame count, or raise if the end is missing beyond tolerance."""
+        """Return the real frame count; note a truncated or miscounted file."""
         if _can_read_at(cap, declared - 1):
             return declared
         tolerance = max(3, math.ceil(0.02 * declared))
         start = max(declared - 1 - tolerance, 1)
-        if not _can_read_at(cap, start):
-            raise SourceError(
-                f"{self.description} is truncated: it declares {declared} frames but "
-                f"frame {start} cannot be decoded"
-            )
-        count = start + 1
-        while count < declared and cap.read()[0]:
-            count += 1
+        if _can_read_at(cap, start):
+            count = start + 1
+            while count < declared and cap.read()[0]:
+                count += 1
+            if declared - count <= tolerance:
+                return count  # an estimated count (no index): not worth a notice
+        else:
+            # Seeking is unreliable here (missing data, joined MPEG-TS files whose
+            # timestamps restart): count the frames by decoding the file in order.
+            if not cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
+                cap.open(str(self._path), self._api)
+            count = 0
+            while cap.grab():
+                count += 1
+            if count == 0:
+                raise SourceError(f"{self.description} contains no readable frames")
+            if not cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
+                cap.open(str(self._path), self._api)
+        self._declared_count = declared
+        self._note_count(count, declared)
         return count
+
+    def _note_count(self, count: int, declared: int) -> None:
+        if count < declared:
+            self._notice = (f"{self.description} is truncated: {count} of {declared} frames "
+                            "can be decoded.")
+        else:
+            self._notice = (f"{self.description} declares {declared} frames but {count} "
+                            "can be decoded (e.g. joined MPEG-TS files); all are played.")
+        _log.warning("%s", self._notice)
 
     def read(self) -> Frame | None:
         """Decode the next frame.
@@ -212,6 +267,7 @@ class VideoFileSource(SeekableSource):
                 index = 0
                 ok, bgr = cap.read()
             if not ok or bgr is None:
+                self._found_end(index)
                 return None
             self._position = index + 1
             msec = cap.get(cv2.CAP_PROP_POS_MSEC)
@@ -281,6 +337,15 @@ class VideoFileSource(SeekableSource):
             cap, self._cap = self._cap, None
             if cap is not None:
                 cap.release()
+
+    def _found_end(self, index: int) -> None:
+        """Correct the frame count when decoding stops before it (reported once)."""
+        count = self._frame_count
+        if count is None or index <= 0 or index >= count or self._notice is not None:
+            return
+        self._declared_count = max(self._declared_count or count, count)
+        self._frame_count = index
+        self._note_count(index, self._declared_count)
 
     def _require_open(self) -> cv2.VideoCapture:
         if self._cap is None:

@@ -9,9 +9,12 @@ start; a frozen frame is not a source of its own, so the still image is stored t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench.core import Pipeline
 from workbench.gui.live.controller import SYNTHETIC_SIZE, LiveController
@@ -40,6 +43,31 @@ from workbench.sources import (
     SyntheticSource,
     VideoFileSource,
 )
+
+
+def ask_open_camera(index: int) -> bool:
+    """Ask whether a workspace may turn on camera ``index`` (it lights the webcam).
+
+    Parameters
+    ----------
+    index : int
+        The workspace's camera device number.
+
+    Returns
+    -------
+    bool
+        True to open the camera.
+    """
+    answer = QMessageBox.question(
+        QApplication.activeWindow(), "Open the camera?",
+        f"This workspace's source is camera {index}. Turn the camera on now?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.Yes)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+# Asked before a workspace opens a camera; the screenshot mode, which cannot ask, replaces it.
+camera_prompt: Callable[[int], bool] = ask_open_camera
 
 
 def source_spec(image_source: str) -> SourceSpec:
@@ -171,9 +199,10 @@ def stream_spec(source: FrameSource) -> SourceSpec | None:
     Returns
     -------
     SourceSpec or None
-        A ``camera``, ``video`` or ``synthetic`` source; None for other kinds.
+        A ``camera``, ``video`` or ``synthetic`` source; None for other kinds (and for a
+        camera opened by its device path, which a workspace cannot name).
     """
-    if isinstance(source, CameraSource):
+    if isinstance(source, CameraSource) and isinstance(source.index, int):
         width, height = source.requested_resolution
         return SourceSpec("camera", camera_index=source.index, size=(width, height))
     if isinstance(source, VideoFileSource):
@@ -260,7 +289,8 @@ def apply_workspace(session: Session, live: LiveController,
 
     An image that cannot be loaded keeps the current input and says so; invalid view
     settings are ignored with a warning. Streams open in the background: a camera or video
-    that fails to open is reported by the live input.
+    that fails to open is reported by the live input. A camera is opened only when
+    :data:`camera_prompt` agrees; otherwise the image input stays, with a message.
 
     Parameters
     ----------
@@ -308,6 +338,11 @@ def apply_workspace(session: Session, live: LiveController,
         width, height = source.size or (DEFAULT_RESOLUTION if source.kind == "camera"
                                         else SYNTHETIC_SIZE)
         if source.kind == "camera" and source.camera_index is not None:
+            if not camera_prompt(source.camera_index):
+                session.message.emit(
+                    f"The workspace's camera {source.camera_index} was not turned on; choose "
+                    "Sources > Camera to start it.", "info")
+                return None
             live.open_camera(source.camera_index, (width, height))
             opening = SourceSpec("camera", camera_index=source.camera_index,
                                  size=(width, height))

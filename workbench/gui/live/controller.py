@@ -338,6 +338,7 @@ class LiveController(QObject):
 
         self._record_lock = threading.Lock()
         self._recorder: LiveRecorder | None = None
+        self._notice_shown: str | None = None
 
         self._stats_timer = QTimer(self)
         self._stats_timer.setInterval(stats_interval_ms)
@@ -393,14 +394,14 @@ class LiveController(QObject):
 
     # ------------------------------------------------------------------ sources
 
-    def open_camera(self, index: int, resolution: tuple[int, int] = DEFAULT_RESOLUTION,
+    def open_camera(self, index: int | str, resolution: tuple[int, int] = DEFAULT_RESOLUTION,
                     mirror: bool | None = None) -> None:
         """Open a camera and stream it once it delivers (a failure is reported, not raised).
 
         Parameters
         ----------
-        index : int
-            Device index.
+        index : int or str
+            Device index, or a device path such as ``/dev/video0``.
         resolution : tuple of int, optional
             Requested ``(width, height)``; the camera may deliver another size.
         mirror : bool, optional
@@ -480,6 +481,8 @@ class LiveController(QObject):
         self._stats_timer.start()
         self._set_state(LiveState.RUNNING)
         self.sigSourceChanged.emit(session.source)
+        self._notice_shown = None  # a new file: say it once again
+        self._report_notice(session.source)
 
     @Slot(int, str)
     def _on_open_failed(self, ticket: int, message: str) -> None:
@@ -684,8 +687,18 @@ class LiveController(QObject):
         session = self._session
         if session is None or session.number != number:
             return
+        if self._recorder is not None:  # finish it: Play again must not add to the file
+            self.stop_recording(reason="The video ended, so the recording was stopped. ")
         self._set_state(self._capture_state())
         self.sigEnded.emit()
+        self._report_notice(session.source)
+
+    def _report_notice(self, source: FrameSource) -> None:
+        # Video files say once when their header's frame count is wrong (truncated files).
+        notice = getattr(source, "notice", None)
+        if isinstance(notice, str) and notice != self._notice_shown:
+            self._notice_shown = notice
+            self.sigInfo.emit(notice)
 
     # ------------------------------------------------------------------ statistics
 
@@ -767,10 +780,16 @@ class LiveController(QObject):
         with self._record_lock:
             self._recorder = recorder
         self.sigRecordingChanged.emit(recorder.path)
+        self.sigInfo.emit(f"{recorder.status_text}.")
         return True
 
-    def stop_recording(self) -> Path | None:
+    def stop_recording(self, *, reason: str = "") -> Path | None:
         """Finish the recording: the file is complete and in place when this returns.
+
+        Parameters
+        ----------
+        reason : str, optional
+            Sentence put before the "Recorded ..." message, e.g. why it stopped.
 
         Returns
         -------
@@ -788,11 +807,13 @@ class LiveController(QObject):
             self.sigError.emit(f"The recording could not be finished: {exc}")
             return None
         if path is None:
-            self.sigInfo.emit(f"Nothing was recorded to {recorder.path.name}: no frame arrived.")
+            self.sigInfo.emit(f"{reason}Nothing was recorded to {recorder.path.name}: "
+                              "no frame arrived.")
         else:
             skipped = recorder.frames_skipped
             extra = f" ({skipped} skipped while busy)" if skipped else ""
-            self.sigInfo.emit(f"Recorded {recorder.frames_written} frames to {path}{extra}.")
+            self.sigInfo.emit(f"{reason}Recorded {recorder.frames_written} frames "
+                              f"({recorder.format.label}) to {path}{extra}.")
         return path
 
     def _record_raw(self, frame: Frame) -> None:

@@ -31,7 +31,7 @@ from workbench.gui.appearance import set_kind
 from workbench.gui.live.controller import LiveController, LiveState, LiveStats
 from workbench.gui.live.recording import RECORD_KINDS, RecordTarget
 from workbench.gui.qt_actions import make_action
-from workbench.gui.settings import LiveChoices
+from workbench.gui.settings import LiveChoices, save_record_folder
 from workbench.sources import (
     COMMON_RESOLUTIONS,
     DEFAULT_RESOLUTION,
@@ -44,6 +44,7 @@ from workbench.sources import (
     list_cameras,
     probe_resolutions,
 )
+from workbench.sources.recorder import recording_format
 
 STILL, CAMERA, VIDEO, SYNTHETIC = "still", "camera", "video", "synthetic"
 SOURCE_KINDS: dict[str, str] = {
@@ -58,6 +59,7 @@ VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".web
 """Suffixes offered by the open dialog and played when a file is dropped on the window."""
 VIDEO_FILTERS = f"Videos ({' '.join('*' + s for s in VIDEO_SUFFIXES)});;All files (*)"
 RECORD_FILTERS = "MP4 video (*.mp4)"
+"""Filter for H.264 MP4 recordings; the dialog uses the probed ``recording_format()``."""
 VIDEO_NAME_WIDTH = 260
 _CAMERA_NUMBER = re.compile(r"\s*(\d+)")
 
@@ -139,10 +141,14 @@ class LivePanel(QWidget):
         self.camera_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.camera_combo.setToolTip("Camera device. The list shows the cameras that opened "
-                                     "when probed; type a number for another device.")
+                                     "when probed; type a number or a path such as "
+                                     "/dev/video0 for another device.")
         line = self.camera_combo.lineEdit()
         if line is not None:
-            line.setPlaceholderText("device number")
+            line.setPlaceholderText("device number or path")
+        # Enter keeps the typed text as the choice instead of adding a list entry without a
+        # device behind it.
+        self.camera_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.camera_combo.activated.connect(self._on_camera_chosen)
         self.refresh_button = QToolButton()
         self.refresh_button.setText("⟳")
@@ -350,13 +356,13 @@ class LivePanel(QWidget):
         if self._kind == CAMERA:
             if not self.cameras_listed:
                 self.refresh_cameras(report=False)
-            index = self.camera_index()
-            if index is None:
+            device = self.camera_device()
+            if device is None:
                 self.sigMessage.emit(
-                    "No camera found. Plug one in and press ⟳, or type a device number.",
-                    "error")
+                    "No camera found. Plug one in and press ⟳, or type a device number "
+                    "or path.", "error")
                 return
-            self.controller.open_camera(index, self.resolution(), self.mirror_check.isChecked())
+            self.controller.open_camera(device, self.resolution(), self.mirror_check.isChecked())
         elif self._kind == VIDEO and self.video_path is not None:
             self.controller.open_video(self.video_path)
         elif self._kind == SYNTHETIC:
@@ -387,7 +393,8 @@ class LivePanel(QWidget):
             Say so in a message when no camera is found.
         """
         running = self.controller.source
-        busy = running.index if isinstance(running, CameraSource) else None
+        busy = running.index if isinstance(running, CameraSource) \
+            and isinstance(running.index, int) else None
         cameras = [(c.index, c.name) for c in list_cameras()]
         if busy is not None and busy not in [index for index, _ in cameras]:
             cameras.insert(0, (busy, running.name if isinstance(running, CameraSource) else ""))
@@ -426,19 +433,33 @@ class LivePanel(QWidget):
         self.resolution_combo.setCurrentIndex(max(row, 0))
 
     def camera_index(self) -> int | None:
-        """Return the camera chosen: the listed entry, or the number typed.
+        """Return the camera number chosen: the listed entry, or the number typed.
 
         Returns
         -------
         int or None
-            Device index, ``None`` if nothing usable is chosen.
+            Device index, ``None`` if nothing is chosen or a device path was typed.
+        """
+        device = self.camera_device()
+        return device if isinstance(device, int) else None
+
+    def camera_device(self) -> int | str | None:
+        """Return the camera chosen: the listed entry, the number or the device path typed.
+
+        Returns
+        -------
+        int, str or None
+            Device index, a path such as ``/dev/video0``, or ``None`` if the field is empty.
         """
         text = self.camera_combo.currentText()
         row = self.camera_combo.currentIndex()
-        if row >= 0 and self.camera_combo.itemText(row) == text:
-            return int(self.camera_combo.itemData(row))
+        data = self.camera_combo.itemData(row) if row >= 0 else None
+        if isinstance(data, int) and self.camera_combo.itemText(row) == text:
+            return data
         match = _CAMERA_NUMBER.match(text)
-        return int(match.group(1)) if match else None
+        if match:
+            return int(match.group(1))
+        return text.strip() or None
 
     def resolution(self) -> Size:
         """Return the resolution chosen.
@@ -457,13 +478,15 @@ class LivePanel(QWidget):
         Returns
         -------
         LiveChoices
-            Camera, resolution, mirror, loop, record kind and video file.
+            Camera, resolution, mirror, loop, record kind, video file and the folder of
+            the last recording.
         """
         width, height = self.resolution()
         return LiveChoices(self.camera_index(), (width, height),
                            self.mirror_check.isChecked(), self.loop_check.isChecked(),
                            str(self.record_kind_combo.currentData()),
-                           "" if self.video_path is None else str(self.video_path))
+                           "" if self.video_path is None else str(self.video_path),
+                           "" if self.record_folder is None else str(self.record_folder))
 
     def restore_choices(self, choices: LiveChoices) -> None:
         """Show remembered options without starting anything.
@@ -487,6 +510,8 @@ class LivePanel(QWidget):
             max(self.record_kind_combo.findData(choices.record_kind), 0))
         if choices.video_path and Path(choices.video_path).is_file():
             self._show_video_path(Path(choices.video_path))
+        if choices.record_folder and Path(choices.record_folder).is_dir():
+            self.record_folder = Path(choices.record_folder)
 
     def _on_camera_chosen(self, _row: int = 0) -> None:
         if self._kind == CAMERA and self.controller.state is not LiveState.IDLE:
@@ -564,15 +589,19 @@ class LivePanel(QWidget):
         target = self.record_target()
         folder = self.record_folder or (self.video_path.parent if self.video_path else None)
         stem = re.sub(r"[^\w.-]+", "-", Path(self.controller.source_title).stem).strip("-")
-        suggestion = f"{stem or 'stream'}-{target.kind.replace('_', '-')}.mp4"
+        fmt = recording_format()  # H.264 MP4 if this OpenCV build can, else WebM / AVI
+        suggestion = f"{stem or 'stream'}-{target.kind.replace('_', '-')}{fmt.extension}"
         path_text, _ = file_prompts.ask_save_path(
-            self, "Record to video", str(folder / suggestion) if folder else suggestion,
-            RECORD_FILTERS)
+            self, f"Record to video ({fmt.label})",
+            str(folder / suggestion) if folder else suggestion,
+            f"{fmt.name} video (*{fmt.extension})")
         if not path_text:
             return
         path = Path(path_text)
-        if path.suffix.lower() != ".mp4":
-            path = path.with_name(path.name + ".mp4")
+        if path.suffix.lower() in VIDEO_SUFFIXES:
+            path = path.with_suffix(fmt.extension)
+        elif path.suffix.lower() != fmt.extension:
+            path = path.with_name(path.name + fmt.extension)
         overwrite = path.exists()
         if overwrite and not file_prompts.confirm_overwrite(self, [path]):
             return
@@ -591,7 +620,9 @@ class LivePanel(QWidget):
         self.record_button.setText("■ Stop recording" if recording else "● Record…")
         set_kind(self.record_button, "tone", "error" if recording else "")
         self.record_action.setText("Stop &recording" if recording else "&Record…")
-        if recording:
+        if path is not None:
+            self.record_folder = path.parent
+            save_record_folder(path.parent)  # now: after a crash the next start looks there
             self.record_button.setToolTip(f"Recording to {path}; click to stop and finish the "
                                           "file.")
         self._update_record_widgets()

@@ -36,6 +36,7 @@ from workbench.render import (
     shared_levels,
 )
 from workbench.sources import Frame, RecorderError, VideoRecorder
+from workbench.sources.recorder import RecordingFormat, recording_format
 
 _log = logging.getLogger(__name__)
 
@@ -273,7 +274,9 @@ class LiveRecorder:
     Parameters
     ----------
     path : str or os.PathLike
-        Target file (``.mp4``).
+        Target file. Its suffix is replaced by the extension of :func:`recording_format`
+        when that differs (an ``.mp4`` asked for becomes ``.webm`` or ``.avi`` on OpenCV
+        builds without an H.264 encoder); :attr:`path` is the file actually written.
     fps : float
         Frame rate stored in the file.
     target : RecordTarget
@@ -295,7 +298,12 @@ class LiveRecorder:
 
     def __init__(self, path: str | os.PathLike[str], fps: float, target: RecordTarget, *,
                  overwrite: bool = False, queue_size: int = RENDER_QUEUE_SIZE) -> None:
-        self._recorder = VideoRecorder(path, fps, overwrite=overwrite)
+        self._format = recording_format()
+        target_path = Path(path)
+        if target_path.suffix.lower() != self._format.extension:
+            target_path = target_path.with_suffix(self._format.extension)
+        self._recorder = VideoRecorder(target_path, fps, overwrite=overwrite,
+                                       fourcc=self._format.fourcc)
         self.target = target
         self._lock = threading.Lock()
         self._skipped = 0
@@ -312,6 +320,21 @@ class LiveRecorder:
     def path(self) -> Path:
         """Target file."""
         return self._recorder.path
+
+    @property
+    def format(self) -> RecordingFormat:
+        """Codec and container of the file."""
+        return self._format
+
+    @property
+    def status_text(self) -> str:
+        """What the window shows while recording, e.g. ``"Recording H.264 MP4 to a.mp4"``."""
+        return f"Recording {self._format.label} to {self.path.name}"
+
+    @property
+    def closed(self) -> bool:
+        """Whether the recording was finished or discarded (no more frames are taken)."""
+        return self._recorder.closed
 
     @property
     def frames_written(self) -> int:
@@ -337,7 +360,7 @@ class LiveRecorder:
         RecorderError
             If the video writer cannot be opened or has failed.
         """
-        if not self.target.needs_result:
+        if not self.target.needs_result and not self._recorder.closed:
             self._recorder.write(frame)
 
     def add_result(self, result: PipelineResult, layer: Layer, style: MapStyle,
@@ -360,7 +383,7 @@ class LiveRecorder:
         bool
             False if the render thread is behind and the result was skipped.
         """
-        if self._thread is None:
+        if self._thread is None or self._recorder.closed:
             return True
         try:
             self._queue.put_nowait((result, layer, style, layer_index))
