@@ -358,25 +358,24 @@ class VideoRecorder:
         self._written += 1
 
     def _drain(self) -> None:
+        # No lock here: close() may run with ``_lock`` held (a signal handler that
+        # interrupted write()) and then joins this thread. Only this thread writes
+        # ``_written`` and ``_writer_error`` while it runs; single attribute stores are atomic.
         while True:
             item = self._queue.get()
             if item is _STOP:
                 return
             assert isinstance(item, np.ndarray)
-            with self._lock:
-                failed = self._writer_error is not None
-            if failed:
+            if self._writer_error is not None:
                 continue  # keep draining so that producers and close() never block
             try:
                 assert self._writer is not None
                 self._writer.write(item)
             except Exception as exc:  # reported by the next write() and by close()
                 _log.exception("writing to %s failed", self._temp_path)
-                with self._lock:
-                    self._writer_error = exc
+                self._writer_error = exc
                 continue
-            with self._lock:
-                self._written += 1
+            self._written += 1
 
     def close(self) -> Path | None:
         """Finish the file and rename it into place; safe to call more than once.
