@@ -99,7 +99,9 @@ def _start_run(tmp_path: Path, count: int, workers: int = 1
     paths = _images(tmp_path / "in", count)
     out = tmp_path / "out"
     script = (
-        "import sys, time\n"
+        "import signal, sys, time\n"
+        # A background job (CI) inherits SIGINT ignored; a terminal's Ctrl+C is not.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from workbench.batch import process\n"
         "real = process._process_image\n"
         "def slow(*a):\n"
